@@ -1,0 +1,144 @@
+"""Settings shared by every environment.
+
+Values come from the environment through django-environ (names documented in
+.env.example). Each environment module (local, test, production) decides which
+values are required and which have an embedded default.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A .env file is a convenience for local work; real deployments use the process environment.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "ninja",
+    "core",
+    "tracking",
+    "revisions",
+    "rentals",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# French first: the customers are in Morocco, West Africa and France.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Africa/Casablanca")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PLATFORM_NAME = env.str("PLATFORM_NAME", default="Services Plateforme")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Services Plateforme <no-reply@example.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Public base URL used in e-mails and SMS (links back to /tracking/...).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
+# Outgoing SMS: the default backend only records the message in the outbox (visible in admin).
+SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
+
+# Client IP: REMOTE_ADDR, unless the request comes from one of these proxies, in which
+# case the right-most address of X-Forwarded-For that is not a trusted proxy is used.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Prefixes held for services that are not built yet, so no other service can claim them.
+TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "TCK", "HST"]
+# Failed tracking lookups allowed per client IP and hour before a 429.
+TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
+
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "core.views.ratelimited"
+
+# Celery: the broker defaults to Redis when REDIS_URL is set; environments override.
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# Later domains add their periodic jobs here (hourly deposit checks, nightly lead expiry...).
+CELERY_BEAT_SCHEDULE: dict = {
+    "core-purge-sent-outbox": {
+        "task": "core.purge_old_outbound_messages",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+
+
+def redis_cache(url: str) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="platform"),
+        "TIMEOUT": 300,
+    }

@@ -1,0 +1,36 @@
+"""Local and demo settings: everything has an embedded default.
+
+Without DATABASE_URL the site uses SQLite; without REDIS_URL the cache is in
+process memory; without a broker Celery runs tasks eagerly, so `bin/demo` works on
+a machine with only Python.
+"""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env, redis_cache
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-demo-key-not-for-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])  # noqa: S104
+
+(BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}")}
+
+if env.str("REDIS_URL", default=""):
+    CACHES = {"default": redis_cache(env.str("REDIS_URL"))}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A per-process cache is fine for a one-process demo; production uses Redis.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+if not CELERY_BROKER_URL:
+    # No broker: run tasks in-process (still after commit), so the demo sends its e-mails.
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BASE_DIR / "var" / "celery"),
+        "data_folder_out": str(BASE_DIR / "var" / "celery"),
+    }
+
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

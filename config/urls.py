@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from core import views as core_views
+from tracking.api import api as tracking_api
+
+admin.site.site_header = f"{settings.PLATFORM_NAME} · Administration"
+admin.site.site_title = settings.PLATFORM_NAME
+admin.site.index_title = "Tableau de bord"
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="core/home.html"), name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("api/tracking/", tracking_api.urls),
+    path("tracking/", include("tracking.urls")),
+    path("revisions/", include("revisions.urls")),
+    path("locations/", include("rentals.urls")),
+]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

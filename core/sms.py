@@ -1,0 +1,26 @@
+"""Pluggable SMS backends, chosen by the SMS_BACKEND setting."""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class BaseSmsBackend:
+    name = "base"
+
+    def send(self, *, to: str, body: str) -> str:
+        """Send one SMS; return the provider's message id. Raise on failure."""
+        raise NotImplementedError
+
+
+class OutboxBackend(BaseSmsBackend):
+    """Default: nothing leaves the machine; the OutboundMessage row is the record,
+    visible in admin under "messages sortants"."""
+
+    name = "outbox"
+
+    def send(self, *, to: str, body: str) -> str:
+        return ""
+
+
+def get_sms_backend() -> BaseSmsBackend:
+    return import_string(settings.SMS_BACKEND)()

@@ -1,0 +1,63 @@
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("healthz: database check failed")
+        return False
+
+
+def _check_cache() -> bool:
+    try:
+        cache.set("healthz", "ok", 10)
+        return cache.get("healthz") == "ok"
+    except Exception:
+        logger.exception("healthz: cache check failed")
+        return False
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    parts = {"database": _check_database(), "cache": _check_cache()}
+    body = {"status": "ok" if all(parts.values()) else "error"}
+    body.update({name: "ok" if healthy else "error" for name, healthy in parts.items()})
+    return JsonResponse(body, status=200 if all(parts.values()) else 503)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("Trop de tentatives depuis votre adresse. Réessayez dans une heure.")
+    if wants_json(request):
+        response = JsonResponse({"error": "rate_limited", "message": message, "retry_after": 3600}, status=429)
+    else:
+        response = render(request, "core/429.html", {"message": message}, status=429)
+    response["Retry-After"] = "3600"
+    return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": "not_found", "message": _("Ressource introuvable.")}, status=404)
+    return render(request, "core/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": "server_error", "message": _("Erreur interne, réessayez plus tard.")}, status=500)
+    return render(request, "core/500.html", status=500)

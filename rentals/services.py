@@ -1,0 +1,126 @@
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.money import Money, quantize
+from core.notify import notify_email, tracking_url
+from tracking.services import SYSTEM, Origin, status_transition, tracked_item_allocate
+
+from .models import Rental, RentalVehicle
+
+S = Rental.Status
+# Statuses that hold the car. Must match the condition of the exclusion constraint.
+BLOCKING = [S.EN_ATTENTE, S.CONFIRMEE, S.EN_COURS]
+OVERLAP_CONSTRAINT = "rental_no_overlap"
+MAX_DAYS = 90
+
+
+class VehicleUnavailable(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    days: int
+    daily_rate: Money
+    total: Money
+
+
+def rental_price(*, vehicle: RentalVehicle, start_date: date, end_date: date) -> PriceQuote:
+    """Days × daily rate; both dates are rental days (a same-day rental is one day)."""
+    if end_date < start_date:
+        raise ValidationError({"end_date": _("La date de fin doit suivre la date de début.")})
+    days = (end_date - start_date).days + 1
+    if days > MAX_DAYS:
+        raise ValidationError({"end_date": _("Une location dure au plus %(n)s jours.") % {"n": MAX_DAYS}})
+    rate = quantize(vehicle.daily_rate)
+    return PriceQuote(days=days, daily_rate=Money(rate, vehicle.currency), total=Money(rate * days, vehicle.currency))
+
+
+def _overlapping(*, vehicle: RentalVehicle, start_date: date, end_date: date):
+    return Rental.objects.filter(
+        vehicle=vehicle, status__in=BLOCKING, start_date__lte=end_date, end_date__gte=start_date
+    )
+
+
+@transaction.atomic
+def rental_create(
+    *,
+    vehicle: RentalVehicle,
+    start_date: date,
+    end_date: date,
+    pickup_place: str,
+    client_name: str,
+    client_email: str,
+    client_phone: str,
+    origin: Origin = SYSTEM,
+) -> Rental:
+    if not vehicle.is_active:
+        raise VehicleUnavailable(_("Ce véhicule n'est plus proposé à la location."))
+    if start_date < timezone.localdate():
+        raise ValidationError({"start_date": _("La date de début ne peut pas être dans le passé.")})
+    price = rental_price(vehicle=vehicle, start_date=start_date, end_date=end_date)
+    unavailable = VehicleUnavailable(_("Ce véhicule est déjà réservé sur ces dates. Choisissez d'autres dates."))
+    # Friendly early answer; the real guarantee is the exclusion constraint below.
+    if _overlapping(vehicle=vehicle, start_date=start_date, end_date=end_date).exists():
+        raise unavailable
+    item = tracked_item_allocate(
+        prefix="LOC", initial_status=S.EN_ATTENTE, note=_("Demande de location reçue."), origin=origin
+    )
+    rental = Rental(
+        tracking=item,
+        vehicle=vehicle,
+        start_date=start_date,
+        end_date=end_date,
+        pickup_place=pickup_place.strip(),
+        client_name=client_name.strip(),
+        client_email=client_email.strip().lower(),
+        client_phone=client_phone.strip(),
+        days=price.days,
+        daily_rate=price.daily_rate.amount,
+        total_amount=price.total.amount,
+        currency=price.total.currency,
+    )
+    rental.full_clean()
+    try:
+        # Two simultaneous bookings both pass the check above; PostgreSQL's exclusion
+        # constraint makes the second INSERT wait for the first and then fail.
+        with transaction.atomic():
+            rental.save()
+    except IntegrityError as exc:
+        if OVERLAP_CONSTRAINT in str(exc):
+            raise unavailable from exc
+        raise
+    notify_email(
+        key=f"rental:{rental.pk}:created:email",
+        to=rental.client_email,
+        template="rentals/email/created",
+        context={"rental": rental, "number": item.number, "total": price.total, "url": tracking_url(item.number)},
+    )
+    return rental
+
+
+@transaction.atomic
+def rental_status_change(
+    *, rental: Rental, to_status: str, note: str = "", notify: bool = False, origin: Origin = SYSTEM
+) -> Rental:
+    event = status_transition(obj=rental, to_status=to_status, note=note, origin=origin)
+    if notify:
+        number = rental.tracking.number
+        notify_email(
+            key=f"rental:event:{event.pk}:email",
+            to=rental.client_email,
+            template="rentals/email/status",
+            context={
+                "rental": rental,
+                "number": number,
+                "status_label": rental.get_status_display(),
+                "note": note,
+                "url": tracking_url(number),
+            },
+        )
+    return rental

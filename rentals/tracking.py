@@ -1,0 +1,54 @@
+from django.utils.translation import gettext_lazy as _
+
+from core.money import Money
+from tracking.registry import Step, TrackedService
+from tracking.selectors import public_name
+
+from .models import Rental
+
+S = Rental.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.EN_ATTENTE: frozenset({S.CONFIRMEE, S.ANNULEE}),
+    S.CONFIRMEE: frozenset({S.EN_COURS, S.ANNULEE}),
+    S.EN_COURS: frozenset({S.TERMINEE, S.ANNULEE}),
+    S.TERMINEE: frozenset(),
+    S.ANNULEE: frozenset(),
+}
+
+STEPS = (
+    Step("recue", _("Reçue"), frozenset({S.EN_ATTENTE})),
+    Step("confirmee", _("Confirmée"), frozenset({S.CONFIRMEE})),
+    Step("en_cours", _("En cours"), frozenset({S.EN_COURS})),
+    Step("terminee", _("Terminée"), frozenset({S.TERMINEE})),
+)
+
+
+def details(rental: Rental) -> dict:
+    return {
+        "client": public_name(rental.client_name),
+        "vehicle": {"name": rental.vehicle.name, "make": rental.vehicle.make, "model": rental.vehicle.model},
+        "start_date": rental.start_date.isoformat(),
+        "end_date": rental.end_date.isoformat(),
+        "days": rental.days,
+        "pickup_place": rental.pickup_place,
+        "daily_rate": Money(rental.daily_rate, rental.currency).as_json(),
+    }
+
+
+def quote(rental: Rental) -> Money:
+    return Money(rental.total_amount, rental.currency)
+
+
+SERVICE = TrackedService(
+    prefix="LOC",
+    label=_("Location de véhicule"),
+    model=Rental,
+    template="rentals/_tracking.html",
+    status_choices=Rental.Status,
+    transitions=TRANSITIONS,
+    steps=STEPS,
+    details=details,
+    quote=quote,
+    select_related=("vehicle",),
+)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RevisionsConfig(AppConfig):
+    name = "revisions"
+    verbose_name = _("Révisions")
+
+    def ready(self) -> None:
+        from tracking import registry
+
+        from .tracking import SERVICE
+
+        registry.register(SERVICE)

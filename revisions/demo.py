@@ -1,0 +1,90 @@
+"""Demo revisions, one per interesting status. Identified by their e-mail address so
+that re-running the seed finds them instead of creating new ones."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from tracking.services import SYSTEM
+
+from .models import Revision
+from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change
+
+DEMO = [
+    (
+        "demo.rev.quote@example.com",
+        "Aminata Diallo",
+        "+221771234567",
+        "Toyota",
+        "Corolla",
+        2020,
+        "DK-2045-AB",
+        45000,
+        "Bruit anormal au niveau du moteur au démarrage.",
+        "quote",
+    ),
+    (
+        "demo.rev.new@example.com",
+        "Youssef El Amrani",
+        "+212612345678",
+        "Dacia",
+        "Logan",
+        2017,
+        "12345-A-6",
+        132000,
+        "Voyant moteur allumé et perte de puissance.",
+        "new",
+    ),
+    (
+        "demo.rev.progress@example.com",
+        "Claire Martin",
+        "+33612345678",
+        "Peugeot",
+        "208",
+        2019,
+        "AB-123-CD",
+        61000,
+        "Freins qui grincent, révision des 60 000 km.",
+        "progress",
+    ),
+]
+
+
+def seed() -> list[str]:
+    numbers = []
+    for email, name, phone, make, model, year, plate, km, problem, stage in DEMO:
+        revision = Revision.objects.select_related("tracking").filter(client_email=email).first()
+        if revision is None:
+            revision = revision_create(
+                client_name=name,
+                client_email=email,
+                client_phone=phone,
+                vehicle_make=make,
+                vehicle_model=model,
+                vehicle_year=year,
+                vehicle_plate=plate,
+                mileage=km,
+                problem_description=problem,
+                preferred_date=timezone.localdate() + timedelta(days=3),
+            )
+            if stage in {"quote", "progress"}:
+                revision_quote_send(
+                    revision=revision,
+                    diagnostic="Courroie de distribution usée, tendeur fatigué."
+                    if stage == "quote"
+                    else "Plaquettes avant usées à 90 %, disques dans les tolérances.",
+                    amount=Decimal("150000") if stage == "quote" else Decimal("85000"),
+                    interventions="Remplacement courroie de distribution\nVidange"
+                    if stage == "quote"
+                    else "Remplacement plaquettes avant",
+                    parts="Courroie de distribution\nFiltre à huile" if stage == "quote" else "Plaquettes avant",
+                    notify=True,
+                )
+            if stage == "progress":
+                revision = revision_quote_decide(revision=revision, accept=True, origin=SYSTEM)
+                revision_status_change(
+                    revision=revision, to_status=Revision.Status.EN_COURS, note="Véhicule pris en charge à l'atelier."
+                )
+        numbers.append(revision.tracking.number)
+    return numbers

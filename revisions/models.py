@@ -1,0 +1,64 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.money import CURRENCY_CHOICES
+from tracking.models import Trackable
+
+
+class Revision(Trackable):
+    """A request for a mechanical revision: the customer describes the vehicle and the
+    problem, the workshop diagnoses it and sends a quote the customer accepts or declines."""
+
+    class Status(models.TextChoices):
+        EN_ATTENTE = "en_attente", _("Reçu")
+        DEVIS_ENVOYE = "devis_envoye", _("Devis envoyé")
+        DEVIS_ACCEPTE = "devis_accepte", _("Devis accepté")
+        DEVIS_REFUSE = "devis_refuse", _("Devis refusé")
+        EN_COURS = "en_cours", _("En cours")
+        TERMINE = "termine", _("Terminé")
+        ANNULE = "annule", _("Annulé")
+
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.EN_ATTENTE)
+
+    client_name = models.CharField(_("nom du client"), max_length=120)
+    client_email = models.EmailField(_("e-mail"))
+    client_phone = models.CharField(_("téléphone"), max_length=32)
+
+    vehicle_make = models.CharField(_("marque"), max_length=60)
+    vehicle_model = models.CharField(_("modèle"), max_length=60)
+    vehicle_year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    vehicle_plate = models.CharField(_("immatriculation"), max_length=20)
+    mileage = models.PositiveIntegerField(_("kilométrage (km)"))
+    problem_description = models.TextField(_("problème signalé"))
+    preferred_date = models.DateField(_("date souhaitée"), null=True, blank=True)
+
+    diagnostic = models.TextField(_("diagnostic technique"), blank=True)
+    planned_interventions = models.TextField(_("interventions prévues"), blank=True)
+    needed_parts = models.TextField(_("pièces nécessaires"), blank=True)
+    # Quote in `quote_currency` units (FCFA by default), two decimals.
+    quote_amount = models.DecimalField(_("montant du devis"), max_digits=12, decimal_places=2, null=True, blank=True)
+    quote_currency = models.CharField(_("devise"), max_length=3, choices=CURRENCY_CHOICES, default="XOF")
+    diagnostic_at = models.DateTimeField(_("date du diagnostic"), null=True, blank=True)
+    quote_sent_at = models.DateTimeField(_("date du devis"), null=True, blank=True)
+    quote_decided_at = models.DateTimeField(_("date de réponse au devis"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("révision")
+        verbose_name_plural = _("révisions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quote_amount__isnull=True) | models.Q(quote_amount__gt=0),
+                name="revision_quote_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking.number} · {self.vehicle_make} {self.vehicle_model}"
+
+    @property
+    def vehicle_label(self) -> str:
+        return f"{self.vehicle_make} {self.vehicle_model} ({self.vehicle_year})"

@@ -1,0 +1,71 @@
+"""How revisions appear in unified tracking (registered from RevisionsConfig.ready)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.money import Money
+from tracking.registry import Step, TrackedService
+from tracking.selectors import mask_middle, public_name
+
+from .models import Revision
+
+S = Revision.Status
+OPEN = {S.EN_ATTENTE, S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE, S.EN_COURS}
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.EN_ATTENTE: frozenset({S.DEVIS_ENVOYE, S.ANNULE}),
+    # A quote can be revised (sent again) until the customer answers.
+    S.DEVIS_ENVOYE: frozenset({S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE, S.ANNULE}),
+    S.DEVIS_ACCEPTE: frozenset({S.EN_COURS, S.ANNULE}),
+    # After a refusal the workshop may send a new quote.
+    S.DEVIS_REFUSE: frozenset({S.DEVIS_ENVOYE, S.ANNULE}),
+    S.EN_COURS: frozenset({S.TERMINE, S.ANNULE}),
+    S.TERMINE: frozenset(),
+    S.ANNULE: frozenset(),
+}
+assert all(S.ANNULE in TRANSITIONS[s] for s in OPEN)
+
+STEPS = (
+    Step("recu", _("Reçu"), frozenset({S.EN_ATTENTE})),
+    Step("valide", _("Validé"), frozenset({S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE})),
+    Step("en_cours", _("En cours"), frozenset({S.EN_COURS})),
+    Step("termine", _("Terminé"), frozenset({S.TERMINE})),
+)
+
+
+def details(rev: Revision) -> dict:
+    return {
+        "client": public_name(rev.client_name),
+        "vehicle": {
+            "make": rev.vehicle_make,
+            "model": rev.vehicle_model,
+            "year": rev.vehicle_year,
+            "mileage": rev.mileage,
+            "plate": mask_middle(rev.vehicle_plate),
+        },
+        "problem": rev.problem_description,
+        "preferred_date": rev.preferred_date.isoformat() if rev.preferred_date else None,
+        "diagnostic": rev.diagnostic or None,
+        "interventions": rev.planned_interventions or None,
+        "parts": rev.needed_parts or None,
+        "quote_sent_at": rev.quote_sent_at.isoformat() if rev.quote_sent_at else None,
+        "can_decide_quote": rev.status == S.DEVIS_ENVOYE,
+    }
+
+
+def quote(rev: Revision) -> Money | None:
+    if rev.quote_amount is None or rev.quote_sent_at is None:
+        return None
+    return Money(rev.quote_amount, rev.quote_currency)
+
+
+SERVICE = TrackedService(
+    prefix="REV",
+    label=_("Révision mécanique"),
+    model=Revision,
+    template="revisions/_tracking.html",
+    status_choices=Revision.Status,
+    transitions=TRANSITIONS,
+    steps=STEPS,
+    details=details,
+    quote=quote,
+)

@@ -1,0 +1,150 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import registry
+from .models import TrackedItem, TrackingEvent
+from .services import Origin, TransitionError
+
+
+@admin.register(TrackedItem)
+class TrackedItemAdmin(admin.ModelAdmin):
+    list_display = ("number", "service", "reference", "created_at")
+    list_filter = ("service",)
+    search_fields = ("number", "reference")
+    readonly_fields = ("number", "service", "reference", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "item", "from_status", "status", "actor", "ip")
+    list_filter = ("item__service", "status")
+    search_fields = ("item__number", "item__reference", "note", "ip")
+    list_select_related = ("item", "actor")
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in TrackingEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TrackedAdminMixin:
+    """Shared admin pieces for a tracked service: number and reference columns, the
+    history table, and a "change status" page limited to the allowed transitions.
+
+    Subclasses implement `status_change(request, obj, form_data)` calling their service.
+    """
+
+    status_form_class = None
+
+    @admin.display(description=_("N° de suivi"), ordering="tracking__number")
+    def tracking_number(self, obj):
+        return obj.tracking.number
+
+    @admin.display(description=_("Référence"), ordering="tracking__reference")
+    def reference(self, obj):
+        return obj.tracking.reference
+
+    @admin.display(description=_("Historique"))
+    def history_table(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        service = registry.for_model(type(obj))
+        events = TrackingEvent.objects.filter(item_id=obj.tracking_id).select_related("actor").order_by("at", "pk")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    e.at.strftime("%d/%m/%Y %H:%M"),
+                    service.status_label(e.status),
+                    e.note,
+                    e.actor or _("client / système"),
+                    e.ip or "",
+                )
+                for e in events
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("Date"),
+            _("Statut"),
+            _("Note"),
+            _("Par"),
+            _("IP"),
+            rows,
+        )
+
+    @admin.display(description=_("Suivi public"))
+    def public_link(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        url = reverse("tracking:detail", args=[obj.tracking.number])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.tracking.number)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<int:object_id>/statut/",
+                self.admin_site.admin_view(self.status_view),
+                name=f"{opts.app_label}_{opts.model_name}_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _object_for_change(self, request: HttpRequest, object_id: int):
+        obj = get_object_or_404(self.model.objects.select_related("tracking"), pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def status_choices(self, obj):
+        service = registry.for_model(type(obj))
+        allowed = service.transitions.get(obj.status, frozenset())
+        return [(value, label) for value, label in service.status_choices.choices if value in allowed]
+
+    def status_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        obj = self._object_for_change(request, object_id)
+        form = self.status_form_class(request.POST or None, choices=self.status_choices(obj))
+        if request.method == "POST" and form.is_valid():
+            try:
+                self.status_change(request, obj, form.cleaned_data)
+            except (TransitionError, ValidationError) as exc:
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                self.message_user(request, _("Statut mis à jour."), messages.SUCCESS)
+                return redirect(reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("Changer le statut de %(number)s") % {"number": obj.tracking.number},
+            "form": form,
+            "current_status": obj.get_status_display(),
+        }
+        return TemplateResponse(request, "admin/tracking/status_change.html", context)
+
+    def status_change(self, request: HttpRequest, obj, data: dict) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def origin(self, request: HttpRequest) -> Origin:
+        return Origin.from_request(request)

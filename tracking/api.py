@@ -1,0 +1,76 @@
+"""Public JSON tracking API: GET /api/tracking/<NUMBER>."""
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+
+from . import throttle
+from .selectors import tracking_lookup
+
+api = NinjaAPI(
+    title="Suivi unifié",
+    version="1",
+    urls_namespace="tracking-api",
+    description="Public tracking of any service request by its tracking number.",
+)
+
+
+class StepOut(Schema):
+    key: str
+    label: str
+    done: bool
+    current: bool
+
+
+class MoneyOut(Schema):
+    amount: str
+    currency: str
+
+
+class HistoryOut(Schema):
+    at: str
+    status: str
+    label: str
+    note: str
+
+
+class TrackingOut(Schema):
+    tracking_number: str
+    service: str
+    status: str
+    status_label: str
+    steps: list[StepOut]
+    details: dict[str, Any]
+    quote: MoneyOut | None
+    history: list[HistoryOut]
+
+
+class ErrorOut(Schema):
+    error: str
+    message: str
+
+
+def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message, **extra}, status=status)
+
+
+@api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: ErrorOut}, summary="Track a request")
+def track(request: HttpRequest, number: str):
+    verdict = throttle.check(request)
+    if verdict.blocked:
+        response = _error(
+            "rate_limited",
+            _("Trop de tentatives depuis votre adresse. Réessayez dans une heure."),
+            429,
+            retry_after=verdict.retry_after,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    found = tracking_lookup(raw_number=number)
+    if found is None:
+        throttle.record_failure(request)
+        return _error("not_found", _("Aucune demande ne correspond à ce numéro."), 404)
+    # Already JSON-ready: skip re-validating our own output through the schema.
+    return JsonResponse(found.as_json())

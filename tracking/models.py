@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class TrackedItem(models.Model):
+    """One tracking number, whatever the service: the unique index here is what makes
+    numbers unique across all services."""
+
+    number = models.CharField(_("numéro de suivi"), max_length=32, unique=True)
+    service = models.CharField(_("service"), max_length=5, db_index=True)
+    # Internal, sequential reference for staff (never shown to customers).
+    reference = models.CharField(_("référence interne"), max_length=32, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("numéro de suivi")
+        verbose_name_plural = _("numéros de suivi")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TrackingEvent(models.Model):
+    """One status change (or notable step) of a tracked item. Append-only: the
+    customer's timeline and the staff audit trail are these rows."""
+
+    item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="events", verbose_name=_("suivi"))
+    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    from_status = models.CharField(_("ancien statut"), max_length=32, blank=True)
+    status = models.CharField(_("statut"), max_length=32)
+    # Shown to the customer.
+    note = models.TextField(_("note"), blank=True)
+    # Staff only: who did it and from where.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("par")
+    )
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de suivi")
+        verbose_name_plural = _("historique de suivi")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} {self.from_status} → {self.status}"
+
+
+class Trackable(models.Model):
+    """Base for a service's request model: its tracking number and timestamps.
+
+    Subclasses define `status` (a CharField with their TextChoices) and register a
+    TrackedService with the tracking registry.
+    """
+
+    tracking = models.OneToOneField(
+        TrackedItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("numéro de suivi")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:detail", args=[self.tracking.number])
+
+    @property
+    def tracking_number(self) -> str:
+        return self.tracking.number

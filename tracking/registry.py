@@ -1,0 +1,79 @@
+"""Services plug into tracking here; tracking never imports a service.
+
+A service app registers a `TrackedService` from its AppConfig.ready(). The tracking
+page, the JSON API and the lookup only talk to this interface, so adding a service
+(shop orders, tickets, hosting requests...) never touches tracking's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from core.money import Money
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: Any  # lazy translation
+    statuses: frozenset[str]  # statuses in which this step is the current one
+
+
+@dataclass(frozen=True)
+class TrackedService:
+    prefix: str
+    label: Any
+    model: type[models.Model]
+    # Partial included in the tracking page, rendered with `item` and `view`.
+    template: str
+    status_choices: type[models.TextChoices]
+    # Allowed transitions: status -> statuses reachable from it.
+    transitions: dict[str, frozenset[str]]
+    steps: Sequence[Step]
+    # Public details of one item (no personal data beyond first name + initial).
+    details: Callable[[Any], dict]
+    # The quote/price shown to the customer, or None.
+    quote: Callable[[Any], Money | None] = lambda obj: None
+    # Extra select_related paths for the one query that loads an item.
+    select_related: Sequence[str] = field(default_factory=tuple)
+
+    def status_label(self, status: str) -> str:
+        return str(self.status_choices(status).label) if status in self.status_choices.values else status
+
+
+class RegistryError(Exception):
+    pass
+
+
+_services: dict[str, TrackedService] = {}
+
+
+def register(service: TrackedService) -> None:
+    if service.prefix in _services and _services[service.prefix] is not service:
+        raise RegistryError(f"Tracking prefix {service.prefix} is already registered")
+    _services[service.prefix] = service
+
+
+def get(prefix: str) -> TrackedService | None:
+    return _services.get(prefix)
+
+
+def all_services() -> list[TrackedService]:
+    return sorted(_services.values(), key=lambda s: s.prefix)
+
+
+def known_prefixes() -> list[str]:
+    """Registered and reserved prefixes (reserved ones have no service yet)."""
+    return sorted(set(_services) | set(settings.TRACKING_RESERVED_PREFIXES))
+
+
+def for_model(model: type[models.Model]) -> TrackedService:
+    for service in _services.values():
+        if service.model is model or isinstance(model, type) and issubclass(model, service.model):
+            return service
+    raise RegistryError(f"{model.__name__} is not a tracked service")

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.money import Money
+
+from . import numbers, registry
+from .models import TrackingEvent
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    label: str
+    done: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: Any
+    status: str
+    label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """Everything the public tracking page and JSON show for one number."""
+
+    number: str
+    service: registry.TrackedService
+    obj: Any
+    status: str
+    status_label: str
+    steps: list[StepView]
+    details: dict
+    quote: Money | None
+    history: list[HistoryEntry]
+
+    def as_json(self) -> dict:
+        return {
+            "tracking_number": self.number,
+            "service": self.service.prefix,
+            "status": self.status,
+            "status_label": self.status_label,
+            "steps": [{"key": s.key, "label": s.label, "done": s.done, "current": s.current} for s in self.steps],
+            "details": self.details,
+            "quote": self.quote.as_json() if self.quote else None,
+            "history": [
+                {"at": h.at.isoformat(), "status": h.status, "label": h.label, "note": h.note} for h in self.history
+            ],
+        }
+
+
+def _steps(service: registry.TrackedService, status: str, events: list[TrackingEvent]) -> list[StepView]:
+    def step_index(s: str) -> int | None:
+        return next((i for i, step in enumerate(service.steps) if s in step.statuses), None)
+
+    reached = step_index(status)
+    current = reached
+    if reached is None:
+        # Cancelled or another status off the main path: show how far it had got.
+        current = None
+        reached = max((i for e in events if (i := step_index(e.status)) is not None), default=0)
+    return [
+        StepView(key=step.key, label=str(step.label), done=i <= reached, current=i == current)
+        for i, step in enumerate(service.steps)
+    ]
+
+
+def tracking_lookup(*, raw_number: str) -> TrackingView | None:
+    """Find a tracked item from what a customer typed. Two queries whatever the
+    service or the length of its history: the item with its related rows, then its events.
+
+    Unknown, malformed and bad-check numbers all give None, so callers cannot tell
+    them apart (and neither can someone enumerating numbers).
+    """
+    number = numbers.normalize(raw_number)
+    if number is None:
+        return None
+    service = registry.get(numbers.prefix_of(number))
+    if service is None:
+        return None
+    obj = (
+        service.model.objects.select_related("tracking", *service.select_related)
+        .filter(tracking__number=number)
+        .first()
+    )
+    if obj is None:
+        return None
+    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id).order_by("at", "pk"))
+    return TrackingView(
+        number=number,
+        service=service,
+        obj=obj,
+        status=obj.status,
+        status_label=service.status_label(obj.status),
+        steps=_steps(service, obj.status, events),
+        details=service.details(obj),
+        quote=service.quote(obj),
+        history=[
+            HistoryEntry(at=e.at, status=e.status, label=service.status_label(e.status), note=e.note) for e in events
+        ],
+    )
+
+
+def mask_middle(value: str) -> str:
+    """'AB-123-CD' -> 'A*******D': only the first and last characters stay visible."""
+    value = (value or "").strip()
+    if len(value) <= 2:
+        return "*" * len(value)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def public_name(full_name: str) -> str:
+    """'Jean-Marc Dupont' -> 'Jean-Marc D.': first name and initial, never more."""
+    parts = (full_name or "").split()
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} {parts[-1][0].upper()}."
