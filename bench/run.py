@@ -1,0 +1,375 @@
+#!/usr/bin/env python
+"""Throughput of the JSON tracking endpoint against a bare Django view, under gunicorn.
+
+    .venv/bin/python bench/run.py [--duration 10] [--connections 16] [--threads 2] [--workers 2]
+
+Prepares the bench database (create if missing, migrate, seed_demo), starts gunicorn on
+127.0.0.1 with config.settings.bench, runs wrk against /__bench__/bare and then against
+/api/tracking/<REV number>, prints both and the ratio tracking_json / bare, and writes
+bench/results/latest.json. gunicorn is always stopped at the end. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+SETTINGS = "config.settings.bench"
+HOST = "127.0.0.1"
+BARE_PATH = "/__bench__/bare"
+MAX_DURATION = 300  # seconds per wrk run
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10, max 300)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk open connections (default 16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= MAX_DURATION:
+        parser.error(f"--duration must be between 1 and {MAX_DURATION} seconds")
+    if args.threads < 1 or args.workers < 1:
+        parser.error("--threads and --workers must be at least 1")
+    if args.connections < args.threads:
+        parser.error("--connections must be at least --threads (wrk needs one connection per thread)")
+    return args
+
+
+def django_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH", "")]))
+    return env
+
+
+# --- database -------------------------------------------------------------------------
+
+
+def bench_database() -> dict:
+    """The DATABASES["default"] of the bench settings (evaluated, not a guess of them)."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    return dict(importlib.import_module(SETTINGS).DATABASES["default"])
+
+
+def ensure_database(db: dict) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = db["NAME"]
+    if "bench" not in name:
+        # migrate + seed_demo write to it: never do that to a real database by mistake.
+        raise BenchError(f"refusing to use database {name!r}: its name must contain 'bench' (check DATABASE_URL)")
+    params = {
+        "dbname": "postgres",
+        "host": db.get("HOST") or HOST,
+        "port": db.get("PORT") or 5432,
+        "user": db.get("USER") or "postgres",
+        "connect_timeout": 5,
+    }
+    if db.get("PASSWORD"):
+        params["password"] = db["PASSWORD"]
+    try:
+        with psycopg.connect(**params, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists:
+                log(f"database {name} exists")
+            else:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                log(f"created database {name}")
+    except psycopg.OperationalError as exc:
+        raise BenchError(f"cannot reach PostgreSQL at {params['host']}:{params['port']}: {exc}") from exc
+
+
+def manage(*args: str, timeout: int = 600) -> str:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        cwd=BASE_DIR,
+        env=django_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def prepare_data() -> str:
+    db = bench_database()
+    ensure_database(db)
+    log("migrate")
+    manage("migrate", "--noinput", "-v", "0")
+    log("seed_demo")
+    numbers = [line.strip() for line in manage("seed_demo").splitlines() if line.strip()]
+    number = next((n for n in numbers if n.startswith("REV-")), None)
+    if number is None:
+        raise BenchError(f"seed_demo printed no REV- tracking number (got {numbers!r})")
+    log(f"tracking number: {number}")
+    return number
+
+
+# --- gunicorn -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+    ]
+    log(f"gunicorn on {HOST}:{port}, {workers} sync workers (log: {log_path.relative_to(BASE_DIR)})")
+    log_file = log_path.open("w")
+    try:
+        # Own session, so stopping it (and its workers) touches nothing else.
+        return subprocess.Popen(  # noqa: S603
+            cmd, cwd=BASE_DIR, env=django_env(), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    finally:
+        log_file.close()
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    log("stopping gunicorn")
+    proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        log("gunicorn did not stop in 15 s: killing its process group")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (always http://127.0.0.1)
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"gunicorn exited with code {proc.returncode} (see bench/results/gunicorn.log)")
+        try:
+            status, _ = get(url, timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer {url} within {timeout:.0f} s")
+
+
+def warm_up(base_url: str, paths: list[str], rounds: int = 20) -> None:
+    """Imports, URL resolution, persistent DB connections in every worker."""
+    for path in paths:
+        for _ in range(rounds):
+            status, body = get(base_url + path)
+            if status != 200:
+                raise BenchError(f"warm-up: GET {path} returned {status}: {body[:300]!r}")
+
+
+def check_tracking(base_url: str, path: str, number: str) -> None:
+    status, body = get(base_url + path)
+    if status != 200:
+        raise BenchError(f"GET {path} returned {status}, expected 200: {body[:300]!r}")
+    data = json.loads(body)
+    if data.get("tracking_number") != number:
+        raise BenchError(f"GET {path} answered for {data.get('tracking_number')!r}, expected {number!r}")
+
+
+# --- wrk ------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_DURATION = r"([\d.]+)(us|ms|s|m|h)"
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * _UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    total = re.search(r"^\s*(\d+) requests in ", output, re.M)
+    if not rps or not total:
+        raise BenchError(f"could not parse wrk output:\n{output}")
+    result: dict = {"requests_per_sec": float(rps.group(1)), "requests": int(total.group(1))}
+    latency = re.search(rf"^\s*Latency\s+{_DURATION}\s+{_DURATION}\s+{_DURATION}", output, re.M)
+    if latency:
+        g = latency.groups()
+        result["latency_ms"] = {"avg": _ms(g[0], g[1]), "stdev": _ms(g[2], g[3]), "max": _ms(g[4], g[5])}
+        for pct, value, unit in re.findall(rf"^\s*(50|75|90|99)%\s+{_DURATION}", output, re.M):
+            result["latency_ms"][f"p{pct}"] = _ms(value, unit)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    result["non_2xx_3xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    keys = ("connect", "read", "write", "timeout")
+    result["socket_errors"] = (
+        dict(zip(keys, map(int, errors.groups()), strict=True)) if errors else dict.fromkeys(keys, 0)
+    )
+    return result
+
+
+def run_wrk(wrk: str, url: str, args: argparse.Namespace) -> dict:
+    cmd = [
+        wrk,
+        f"--threads={args.threads}",
+        f"--connections={args.connections}",
+        f"--duration={args.duration}s",
+        "--timeout=5s",
+        "--latency",
+        url,
+    ]
+    log(" ".join(cmd))
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BenchError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    parsed = parse_wrk(result.stdout)
+    parsed["raw"] = result.stdout
+    return parsed
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def git_commit() -> str | None:
+    git = shutil.which("git")
+    if not git:
+        return None
+    result = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True)  # noqa: S603
+    return result.stdout.strip() or None
+
+
+def print_table(results: dict[str, dict], ratio: float) -> None:
+    header = f"{'endpoint':<14} {'req/s':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}"
+    print(header)
+    print("-" * len(header))
+    for name, r in results.items():
+        lat = r.get("latency_ms", {})
+        errors = r["non_2xx_3xx"] + sum(r["socket_errors"].values())
+        print(
+            f"{name:<14} {r['requests_per_sec']:>10.1f} {lat.get('avg', float('nan')):>8.2f} "
+            f"{lat.get('p50', float('nan')):>8.2f} {lat.get('p99', float('nan')):>8.2f} {r['requests']:>9} {errors:>7}"
+        )
+    print(f"ratio: {ratio:.2f}  (tracking_json / bare)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = shutil.which("wrk")
+    if not wrk:
+        print("error: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
+        return 2
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+
+    try:
+        number = prepare_data()
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    port = free_port()
+    base_url = f"http://{HOST}:{port}"
+    tracking_path = f"/api/tracking/{number}"
+    proc = start_gunicorn(port, args.workers, RESULTS_DIR / "gunicorn.log")
+    try:
+        wait_until_up(proc, base_url + BARE_PATH)
+        check_tracking(base_url, tracking_path, number)
+        warm_up(base_url, [BARE_PATH, tracking_path])
+        results = {
+            "bare": run_wrk(wrk, base_url + BARE_PATH, args),
+            "tracking_json": run_wrk(wrk, base_url + tracking_path, args),
+        }
+        check_tracking(base_url, tracking_path, number)  # still 200 after the load (no throttling)
+    except (BenchError, subprocess.TimeoutExpired) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stop_gunicorn(proc)
+
+    problems = [
+        f"{name}: {r['non_2xx_3xx']} non-2xx/3xx responses, socket errors {r['socket_errors']}"
+        for name, r in results.items()
+        if r["non_2xx_3xx"] or any(r["socket_errors"].values())
+    ]
+    ratio = results["tracking_json"]["requests_per_sec"] / results["bare"]["requests_per_sec"]
+    print_table(results, ratio)
+
+    report = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "settings": SETTINGS,
+        "host": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "params": {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "threads": args.threads,
+            "gunicorn_workers": args.workers,
+            "gunicorn_worker_class": "sync",
+        },
+        "urls": {"bare": BARE_PATH, "tracking_json": tracking_path},
+        "results": results,
+        "ratio": round(ratio, 4),
+        "ok": not problems,
+        "problems": problems,
+    }
+    out = RESULTS_DIR / "latest.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written: {out.relative_to(BASE_DIR)}")
+
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

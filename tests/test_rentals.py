@@ -1,0 +1,111 @@
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from rentals.models import Rental
+from rentals.services import VehicleUnavailable, rental_price, rental_status_change
+
+from .factories import RentalVehicleFactory, make_rental
+
+pytestmark = pytest.mark.django_db
+
+
+def test_price_is_days_times_daily_rate():
+    vehicle = RentalVehicleFactory(daily_rate=Decimal("45000"))
+    today = timezone.localdate()
+    quote = rental_price(vehicle=vehicle, start_date=today, end_date=today + timedelta(days=3))
+    assert quote.days == 4
+    assert quote.total.amount == Decimal("180000.00") and quote.total.currency == "XOF"
+    same_day = rental_price(vehicle=vehicle, start_date=today, end_date=today)
+    assert same_day.days == 1
+
+
+def test_overlapping_booking_is_refused():
+    vehicle = RentalVehicleFactory()
+    make_rental(vehicle=vehicle, start_in_days=5, days=3)
+    with pytest.raises(VehicleUnavailable):
+        make_rental(vehicle=vehicle, start_in_days=7, days=2)
+    # Adjacent dates and other vehicles are fine.
+    make_rental(vehicle=vehicle, start_in_days=8, days=2)
+    make_rental(start_in_days=5, days=3)
+
+
+def test_cancelled_booking_frees_the_dates():
+    vehicle = RentalVehicleFactory()
+    rental = make_rental(vehicle=vehicle)
+    rental_status_change(rental=rental, to_status="annulee")
+    make_rental(vehicle=vehicle)
+
+
+def test_database_refuses_overlap_even_without_the_service_check():
+    """The exclusion constraint holds even if code skips the check."""
+    from django.db import IntegrityError
+
+    rental = make_rental()
+    clone = Rental.objects.get(pk=rental.pk)
+    clone.pk = None
+    from tracking.services import tracked_item_allocate
+
+    clone.tracking = tracked_item_allocate(prefix="LOC", initial_status="en_attente")
+    with pytest.raises(IntegrityError, match="rental_no_overlap"):
+        clone.save()
+
+
+def test_public_form_books_a_vehicle(client, django_capture_on_commit_callbacks):
+    vehicle = RentalVehicleFactory(daily_rate=Decimal("20000"))
+    start = timezone.localdate() + timedelta(days=2)
+    data = {
+        "vehicle": vehicle.pk, "start_date": start.isoformat(), "end_date": (start + timedelta(days=1)).isoformat(),
+        "pickup_place": "Dakar Plateau", "client_name": "Ibrahima Fall", "client_email": "ib@example.com",
+        "client_phone": "+221 70 123 45 67",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/locations/", data)
+    assert response.status_code == 302
+    rental = Rental.objects.get()
+    assert rental.total_amount == Decimal("40000.00") and rental.days == 2
+    again = client.post("/locations/", data)
+    assert again.status_code == 400
+    assert "déjà réservé" in again.content.decode()
+    assert Rental.objects.count() == 1
+
+
+def test_form_refuses_dates_in_the_wrong_order(client):
+    vehicle = RentalVehicleFactory()
+    start = timezone.localdate() + timedelta(days=5)
+    response = client.post("/locations/", {
+        "vehicle": vehicle.pk, "start_date": start.isoformat(), "end_date": (start - timedelta(days=2)).isoformat(),
+        "pickup_place": "Dakar", "client_name": "A B", "client_email": "a@example.com", "client_phone": "+221700000000",
+    })
+    assert response.status_code == 400
+    assert Rental.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_bookings_of_the_same_dates_cannot_both_succeed():
+    """Two real transactions on two connections race for the same car and dates."""
+    vehicle = RentalVehicleFactory()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def book(name: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            make_rental(vehicle=vehicle, start_in_days=10, days=4, client_email=f"{name}@example.com")
+            results.append("booked")
+        except VehicleUnavailable:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(n,)) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["booked", "refused"]
+    assert Rental.objects.filter(vehicle=vehicle).count() == 1

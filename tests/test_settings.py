@@ -1,0 +1,45 @@
+"""The production settings, checked in fresh processes as gunicorn would load them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "a-very-long-production-secret-key-with-enough-entropy-0123456789-abcdefghijkl",
+    "ALLOWED_HOSTS": "services.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/platform",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
+}
+
+
+def _manage(*args, env):
+    base = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_required_variables():
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+        env = {k: v for k, v in PROD_ENV.items() if k != missing}
+        result = _manage("check", env=env)
+        assert result.returncode != 0
+        assert f"The {missing} environment variable is required" in result.stderr
+
+
+def test_wsgi_defaults_to_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    env.update({k: v for k, v in PROD_ENV.items() if k != "DJANGO_SETTINGS_MODULE"})
+    code = "import config.wsgi; from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["config.settings.production", "False"], result.stderr

@@ -1,0 +1,192 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from revisions.services import revision_quote_send
+from tracking import numbers
+from tracking.services import status_transition
+
+from .factories import make_rental, make_revision
+
+pytestmark = pytest.mark.django_db
+
+PERSONAL = ["jean.dupont@example.com", "+221771234567", "771234567", "Dupont", "AB-123-CD"]
+
+
+def _quoted_revision():
+    revision = make_revision()
+    revision_quote_send(
+        revision=revision, diagnostic="Courroie de distribution usée", amount=Decimal("150000"),
+        interventions="Remplacement courroie\nVidange", parts="Courroie\nFiltre à huile", notify=False,
+    )
+    return revision
+
+
+def test_tracking_page_shows_the_revision_without_personal_data(client):
+    revision = _quoted_revision()
+    response = client.get(f"/tracking/{revision.tracking.number}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for expected in [revision.tracking.number, "Devis envoyé", "Toyota", "Corolla", "2020", "45000",
+                     "A*******D", "Courroie de distribution usée", "Remplacement courroie", "Filtre à huile",
+                     "150\u202f000 FCFA", "Jean-Marc D.", "Accepter le devis", "window.print()"]:
+        assert expected in html, expected
+    for secret in PERSONAL:
+        assert secret not in html, secret
+
+
+def test_tracking_json_has_the_documented_shape_and_no_personal_data(client):
+    revision = _quoted_revision()
+    number = revision.tracking.number
+    response = client.get(f"/api/tracking/{number}")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"tracking_number", "service", "status", "status_label", "steps", "details", "quote",
+                         "history"}
+    assert body["tracking_number"] == number
+    assert body["service"] == "REV"
+    assert body["status"] == "devis_envoye"
+    assert body["status_label"] == "Devis envoyé"
+    assert body["quote"] == {"amount": "150000.00", "currency": "XOF"}
+    assert [s["key"] for s in body["steps"]] == ["recu", "valide", "en_cours", "termine"]
+    assert [(s["done"], s["current"]) for s in body["steps"]] == [(True, False), (True, True), (False, False),
+                                                                   (False, False)]
+    assert body["details"]["vehicle"]["plate"] == "A*******D"
+    assert [h["status"] for h in body["history"]] == ["en_attente", "devis_envoye"]
+    assert set(body["history"][0]) == {"at", "status", "label", "note"}
+    for secret in PERSONAL:
+        assert secret not in response.content.decode(), secret
+
+
+def test_quote_is_null_until_it_is_sent(client):
+    revision = make_revision()
+    assert client.get(f"/api/tracking/{revision.tracking.number}").json()["quote"] is None
+
+
+def test_rental_is_tracked_with_its_price(client):
+    rental = make_rental(days=3)
+    body = client.get(f"/api/tracking/{rental.tracking.number}").json()
+    assert body["service"] == "LOC"
+    assert body["quote"] == {"amount": "75000.00", "currency": "XOF"}
+    assert body["details"]["days"] == 3
+    assert body["details"]["client"] == "Awa S."
+    assert "awa.sarr@example.com" not in str(body)
+
+
+def test_cancelled_request_shows_how_far_it_got(client):
+    revision = _quoted_revision()
+    status_transition(obj=revision, to_status="annule", note="Annulé à la demande du client")
+    body = client.get(f"/api/tracking/{revision.tracking.number}").json()
+    assert body["status_label"] == "Annulé"
+    assert [(s["done"], s["current"]) for s in body["steps"]] == [(True, False), (True, False), (False, False),
+                                                                   (False, False)]
+
+
+def test_lookup_form_accepts_a_sloppily_typed_number(client):
+    revision = make_revision()
+    number = revision.tracking.number
+    typed = number.lower().replace("-", " ")
+    response = client.get("/tracking/", {"number": typed})
+    assert response.status_code == 302
+    assert response["Location"] == f"/tracking/{number}/"
+
+
+def test_non_canonical_url_redirects_to_the_canonical_one(client):
+    number = make_revision().tracking.number
+    response = client.get(f"/tracking/{number.lower()}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/tracking/{number}/"
+
+
+def _bad_check(number: str) -> str:
+    last = number[-1]
+    other = next(c for c in numbers.ALPHABET if c != last)
+    return number[:-1] + other
+
+
+def test_unknown_malformed_and_bad_check_numbers_get_the_same_404(client):
+    real = make_revision().tracking.number
+    unknown = numbers.generate("REV", 2026)
+    candidates = [unknown, "not-a-number", _bad_check(real), numbers.generate("CAR", 2026)]
+    pages = [client.get(f"/tracking/{c}/") for c in candidates]
+    assert {p.status_code for p in pages} == {404}
+    # Identical once the per-request CSRF token and the echoed input are set aside.
+    bodies = {
+        re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", p.content.decode()).replace(c, "")
+        for p, c in zip(pages, candidates, strict=True)
+    }
+    assert len(bodies) == 1
+    api = [client.get(f"/api/tracking/{c}") for c in candidates]
+    assert {r.status_code for r in api} == {404}
+    assert len({r.content for r in api}) == 1
+    assert api[0].json()["error"] == "not_found"
+
+
+def test_more_than_20_failed_lookups_per_hour_get_a_429(client):
+    real = make_revision().tracking.number
+    for i in range(20):
+        assert client.get(f"/api/tracking/{numbers.generate('REV', 2026)}").status_code == 404, i
+    page = client.get("/tracking/REV-2026-0000-0000/")
+    assert page.status_code == 429
+    assert "Trop de tentatives" in page.content.decode()
+    api = client.get(f"/api/tracking/{real}")
+    assert api.status_code == 429
+    assert api.json()["error"] == "rate_limited"
+    assert int(api["Retry-After"]) > 0
+    # Another client IP is not affected.
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert other.get(f"/api/tracking/{real}").status_code == 200
+
+
+def test_successful_lookups_do_not_count(client):
+    real = make_revision().tracking.number
+    for _ in range(30):
+        assert client.get(f"/api/tracking/{real}").status_code == 200
+
+
+def test_failed_lookup_count_lives_in_redis(client):
+    """The count is stored in the shared Redis cache, so every worker process sees it."""
+    import redis
+    from django.conf import settings
+
+    client.get("/api/tracking/REV-2026-0000-0000")
+    r = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = r.keys("*")
+    assert keys, "no rate-limit counter was written to Redis"
+
+
+@pytest.mark.parametrize("history_length", [2, 12])
+def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_assert_num_queries,
+                                                                 history_length):
+    revision = _quoted_revision()
+    for i in range(history_length - 2):
+        status_transition(obj=revision, to_status="devis_envoye", note=f"révision {i}")
+    number = revision.tracking.number
+    with django_assert_num_queries(2):
+        assert client.get(f"/tracking/{number}/").status_code == 200
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/tracking/{number}")
+    assert len(response.json()["history"]) == history_length
+
+
+def test_rental_page_uses_two_queries(client, django_assert_num_queries):
+    number = make_rental().tracking.number
+    with django_assert_num_queries(2):
+        assert client.get(f"/tracking/{number}/").status_code == 200
+
+
+def test_confirmation_page_shows_the_number_prominently(client):
+    number = make_revision().tracking.number
+    html = client.get(f"/tracking/{number}/confirmation/").content.decode()
+    assert number in html
+    assert "Conservez-le précieusement" in html
+    assert f'href="/tracking/{number}/"' in html
+
+
+def test_english_is_available(client):
+    number = make_revision().tracking.number
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/tracking/{number}/").content.decode()
+    assert 'lang="en"' in html
