@@ -2,7 +2,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Same default as config/wsgi.py: this module is imported first whenever `config` is
+# (manage.py sets the local settings before that happens).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("platform")
 # Every CELERY_* Django setting configures Celery (broker, time limits, beat schedule).

@@ -71,8 +71,18 @@ def test_normalize_keeps_the_letters_of_the_prefix():
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "REV", "REV-2026", "REV-2026-ABCD", "REV-2026-ABCD-EFGHX", "1234-2026-ABCD-EFGH", "REV-2026-UUUU-UUUU",
-     "REV-20X6-ABCD-EFGH", "REV-2026-ABCD-EFG!", "x" * 100],
+    [
+        "",
+        "REV",
+        "REV-2026",
+        "REV-2026-ABCD",
+        "REV-2026-ABCD-EFGHX",
+        "1234-2026-ABCD-EFGH",
+        "REV-2026-UUUU-UUUU",
+        "REV-20X6-ABCD-EFGH",
+        "REV-2026-ABCD-EFG!",
+        "x" * 100,
+    ],
 )
 def test_normalize_rejects_malformed_input(typed):
     assert numbers.normalize(typed) is None

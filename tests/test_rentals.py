@@ -59,8 +59,12 @@ def test_public_form_books_a_vehicle(client, django_capture_on_commit_callbacks)
     vehicle = RentalVehicleFactory(daily_rate=Decimal("20000"))
     start = timezone.localdate() + timedelta(days=2)
     data = {
-        "vehicle": vehicle.pk, "start_date": start.isoformat(), "end_date": (start + timedelta(days=1)).isoformat(),
-        "pickup_place": "Dakar Plateau", "client_name": "Ibrahima Fall", "client_email": "ib@example.com",
+        "vehicle": vehicle.pk,
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(),
+        "pickup_place": "Dakar Plateau",
+        "client_name": "Ibrahima Fall",
+        "client_email": "ib@example.com",
         "client_phone": "+221 70 123 45 67",
     }
     with django_capture_on_commit_callbacks(execute=True):
@@ -77,10 +81,18 @@ def test_public_form_books_a_vehicle(client, django_capture_on_commit_callbacks)
 def test_form_refuses_dates_in_the_wrong_order(client):
     vehicle = RentalVehicleFactory()
     start = timezone.localdate() + timedelta(days=5)
-    response = client.post("/locations/", {
-        "vehicle": vehicle.pk, "start_date": start.isoformat(), "end_date": (start - timedelta(days=2)).isoformat(),
-        "pickup_place": "Dakar", "client_name": "A B", "client_email": "a@example.com", "client_phone": "+221700000000",
-    })
+    response = client.post(
+        "/locations/",
+        {
+            "vehicle": vehicle.pk,
+            "start_date": start.isoformat(),
+            "end_date": (start - timedelta(days=2)).isoformat(),
+            "pickup_place": "Dakar",
+            "client_name": "A B",
+            "client_email": "a@example.com",
+            "client_phone": "+221700000000",
+        },
+    )
     assert response.status_code == 400
     assert Rental.objects.count() == 0
 

@@ -82,8 +82,14 @@ def test_quote_validation_sends_the_quote_and_notifies_once(staff_client, django
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = staff_client.post(
             quote_url(revision),
-            {"diagnostic": "Courroie usée", "amount": "150000", "currency": "XOF",
-             "interventions": "Remplacement courroie", "parts": "Courroie", "notify": "on"},
+            {
+                "diagnostic": "Courroie usée",
+                "amount": "150000",
+                "currency": "XOF",
+                "interventions": "Remplacement courroie",
+                "parts": "Courroie",
+                "notify": "on",
+            },
         )
     assert response.status_code == 302
     revision.refresh_from_db()

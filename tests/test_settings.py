@@ -18,7 +18,11 @@ PROD_ENV = {
 def _manage(*args, env):
     base = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 

@@ -18,8 +18,12 @@ PERSONAL = ["jean.dupont@example.com", "+221771234567", "771234567", "Dupont", "
 def _quoted_revision():
     revision = make_revision()
     revision_quote_send(
-        revision=revision, diagnostic="Courroie de distribution usée", amount=Decimal("150000"),
-        interventions="Remplacement courroie\nVidange", parts="Courroie\nFiltre à huile", notify=False,
+        revision=revision,
+        diagnostic="Courroie de distribution usée",
+        amount=Decimal("150000"),
+        interventions="Remplacement courroie\nVidange",
+        parts="Courroie\nFiltre à huile",
+        notify=False,
     )
     return revision
 
@@ -29,9 +33,22 @@ def test_tracking_page_shows_the_revision_without_personal_data(client):
     response = client.get(f"/tracking/{revision.tracking.number}/")
     assert response.status_code == 200
     html = response.content.decode()
-    for expected in [revision.tracking.number, "Devis envoyé", "Toyota", "Corolla", "2020", "45000",
-                     "A*******D", "Courroie de distribution usée", "Remplacement courroie", "Filtre à huile",
-                     "150\u202f000 FCFA", "Jean-Marc D.", "Accepter le devis", "window.print()"]:
+    for expected in [
+        revision.tracking.number,
+        "Devis envoyé",
+        "Toyota",
+        "Corolla",
+        "2020",
+        "45000",
+        "A*******D",
+        "Courroie de distribution usée",
+        "Remplacement courroie",
+        "Filtre à huile",
+        "150\u202f000 FCFA",
+        "Jean-Marc D.",
+        "Accepter le devis",
+        "window.print()",
+    ]:
         assert expected in html, expected
     for secret in PERSONAL:
         assert secret not in html, secret
@@ -43,16 +60,19 @@ def test_tracking_json_has_the_documented_shape_and_no_personal_data(client):
     response = client.get(f"/api/tracking/{number}")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"tracking_number", "service", "status", "status_label", "steps", "details", "quote",
-                         "history"}
+    assert set(body) == {"tracking_number", "service", "status", "status_label", "steps", "details", "quote", "history"}
     assert body["tracking_number"] == number
     assert body["service"] == "REV"
     assert body["status"] == "devis_envoye"
     assert body["status_label"] == "Devis envoyé"
     assert body["quote"] == {"amount": "150000.00", "currency": "XOF"}
     assert [s["key"] for s in body["steps"]] == ["recu", "valide", "en_cours", "termine"]
-    assert [(s["done"], s["current"]) for s in body["steps"]] == [(True, False), (True, True), (False, False),
-                                                                   (False, False)]
+    assert [(s["done"], s["current"]) for s in body["steps"]] == [
+        (True, False),
+        (True, True),
+        (False, False),
+        (False, False),
+    ]
     assert body["details"]["vehicle"]["plate"] == "A*******D"
     assert [h["status"] for h in body["history"]] == ["en_attente", "devis_envoye"]
     assert set(body["history"][0]) == {"at", "status", "label", "note"}
@@ -80,8 +100,12 @@ def test_cancelled_request_shows_how_far_it_got(client):
     status_transition(obj=revision, to_status="annule", note="Annulé à la demande du client")
     body = client.get(f"/api/tracking/{revision.tracking.number}").json()
     assert body["status_label"] == "Annulé"
-    assert [(s["done"], s["current"]) for s in body["steps"]] == [(True, False), (True, False), (False, False),
-                                                                   (False, False)]
+    assert [(s["done"], s["current"]) for s in body["steps"]] == [
+        (True, False),
+        (True, False),
+        (False, False),
+        (False, False),
+    ]
 
 
 def test_lookup_form_accepts_a_sloppily_typed_number(client):
@@ -158,8 +182,7 @@ def test_failed_lookup_count_lives_in_redis(client):
 
 
 @pytest.mark.parametrize("history_length", [2, 12])
-def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_assert_num_queries,
-                                                                 history_length):
+def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_assert_num_queries, history_length):
     revision = _quoted_revision()
     for i in range(history_length - 2):
         status_transition(obj=revision, to_status="devis_envoye", note=f"révision {i}")

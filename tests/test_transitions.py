@@ -12,17 +12,26 @@ from tracking.services import TransitionError, status_transition
 from .factories import make_rental, make_revision
 
 REV_ALLOWED = {
-    ("en_attente", "devis_envoye"), ("en_attente", "annule"),
-    ("devis_envoye", "devis_envoye"), ("devis_envoye", "devis_accepte"), ("devis_envoye", "devis_refuse"),
+    ("en_attente", "devis_envoye"),
+    ("en_attente", "annule"),
+    ("devis_envoye", "devis_envoye"),
+    ("devis_envoye", "devis_accepte"),
+    ("devis_envoye", "devis_refuse"),
     ("devis_envoye", "annule"),
-    ("devis_accepte", "en_cours"), ("devis_accepte", "annule"),
-    ("devis_refuse", "devis_envoye"), ("devis_refuse", "annule"),
-    ("en_cours", "termine"), ("en_cours", "annule"),
+    ("devis_accepte", "en_cours"),
+    ("devis_accepte", "annule"),
+    ("devis_refuse", "devis_envoye"),
+    ("devis_refuse", "annule"),
+    ("en_cours", "termine"),
+    ("en_cours", "annule"),
 }
 LOC_ALLOWED = {
-    ("en_attente", "confirmee"), ("en_attente", "annulee"),
-    ("confirmee", "en_cours"), ("confirmee", "annulee"),
-    ("en_cours", "terminee"), ("en_cours", "annulee"),
+    ("en_attente", "confirmee"),
+    ("en_attente", "annulee"),
+    ("confirmee", "en_cours"),
+    ("confirmee", "annulee"),
+    ("en_cours", "terminee"),
+    ("en_cours", "annulee"),
 }
 
 
