@@ -319,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     tracking_path = f"/api/tracking/{number}"
+    # SIGTERM, like Ctrl-C, goes through the finally below, which stops gunicorn.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     proc = start_gunicorn(port, args.workers, RESULTS_DIR / "gunicorn.log")
     try:
         wait_until_up(proc, base_url + BARE_PATH)
@@ -332,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     except (BenchError, subprocess.TimeoutExpired) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     finally:
         stop_gunicorn(proc)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from core import views as core_views
@@ -8,7 +9,7 @@ from tracking.api import api as tracking_api
 
 admin.site.site_header = f"{settings.PLATFORM_NAME} · Administration"
 admin.site.site_title = settings.PLATFORM_NAME
-admin.site.index_title = "Tableau de bord"
+admin.site.index_title = _("Tableau de bord")
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="core/home.html"), name="home"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 # XOF (FCFA) and MAD are quoted with two decimals in our books even when the
 # smallest coin is larger; display drops the zero decimals.
 CURRENCY_SYMBOLS = {"XOF": "FCFA", "MAD": "MAD", "EUR": "€"}
-CURRENCY_CHOICES = [("XOF", "FCFA (XOF)"), ("MAD", "Dirham (MAD)"), ("EUR", "Euro (EUR)")]
+CURRENCY_CHOICES = [("XOF", _("FCFA (XOF)")), ("MAD", _("Dirham (MAD)")), ("EUR", _("Euro (EUR)"))]
 CENT = Decimal("0.01")
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ClientFieldsMixin
@@ -11,7 +12,10 @@ class VehicleChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: RentalVehicle) -> str:
         from core.money import format_money
 
-        return f"{obj.name} · {format_money(obj.daily_rate, obj.currency)} / jour"
+        return gettext("%(name)s · %(rate)s / jour") % {
+            "name": obj.name,
+            "rate": format_money(obj.daily_rate, obj.currency),
+        }
 
 
 class RentalRequestForm(forms.Form):

@@ -124,6 +124,12 @@ class RevisionAdmin(TrackedAdminMixin, admin.ModelAdmin):
         )
         return format_html(" ".join(["{}"] * len(links)), *links)
 
+    def object_tools(self, obj):
+        tools = super().object_tools(obj)
+        if can_transition(obj, Revision.Status.DEVIS_ENVOYE):
+            tools.insert(0, (reverse("admin:revisions_revision_quote", args=[obj.pk]), _("Valider le devis")))
+        return tools
+
     def get_urls(self):
         return [
             path(

@@ -206,3 +206,11 @@ def test_answering_a_quote_that_was_not_sent_is_refused(client):
 
 def test_quote_decision_on_unknown_number_is_a_404(client):
     assert client.post("/revisions/REV-2026-0000-0000/devis/", {"decision": "accept"}).status_code == 404
+
+
+def test_change_page_links_to_quote_and_status_pages(staff_client):
+    revision = make_revision()
+    html = staff_client.get(f"/admin/revisions/revision/{revision.pk}/change/").content.decode()
+    assert f"/admin/revisions/revision/{revision.pk}/devis/" in html
+    assert f"/admin/revisions/revision/{revision.pk}/statut/" in html
+    assert "Demande de révision reçue." in html  # the history table

@@ -39,7 +39,7 @@ def test_tracking_page_shows_the_revision_without_personal_data(client):
         "Toyota",
         "Corolla",
         "2020",
-        "45000",
+        "45\u202f000 km",
         "A*******D",
         "Courroie de distribution usée",
         "Remplacement courroie",
@@ -209,7 +209,23 @@ def test_confirmation_page_shows_the_number_prominently(client):
 
 
 def test_english_is_available(client):
-    number = make_revision().tracking.number
+    number = _quoted_revision().tracking.number
+    french_ui = ["Numéro de suivi", "Historique", 'aria-label="Progression"', "Accepter le devis", "Validé"]
+    english_ui = ["Tracking number", "History", 'aria-label="Progress"', "Accept the quote", "Validated"]
+
+    french = client.get(f"/tracking/{number}/").content.decode()
+    assert 'lang="fr"' in french
+    assert 'data-testid="status">Devis envoyé</span>' in french
+    for text in french_ui:
+        assert text in french, text
+    for text in english_ui:
+        assert text not in french, text
+
     client.cookies["django_language"] = "en"
-    html = client.get(f"/tracking/{number}/").content.decode()
-    assert 'lang="en"' in html
+    english = client.get(f"/tracking/{number}/").content.decode()
+    assert 'lang="en"' in english
+    assert 'data-testid="status">Quote sent</span>' in english
+    for text in english_ui:
+        assert text in english, text
+    for text in french_ui:
+        assert text not in english, text

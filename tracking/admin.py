@@ -53,6 +53,7 @@ class TrackedAdminMixin:
     """
 
     status_form_class = None
+    change_form_template = "admin/tracking/change_form.html"
 
     @admin.display(description=_("N° de suivi"), ordering="tracking__number")
     def tracking_number(self, obj):
@@ -99,6 +100,18 @@ class TrackedAdminMixin:
             return "-"
         url = reverse("tracking:detail", args=[obj.tracking.number])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.tracking.number)
+
+    def object_tools(self, obj) -> list[tuple[str, str]]:
+        """Links shown above the change form; subclasses add their own actions."""
+        opts = obj._meta
+        tools = [(reverse(f"admin:{opts.app_label}_{opts.model_name}_status", args=[obj.pk]), _("Changer le statut"))]
+        tools.append((reverse("tracking:detail", args=[obj.tracking.number]), _("Voir le suivi public")))
+        return tools
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "tracked_tools": self.object_tools(obj) if obj else []}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         opts = self.model._meta

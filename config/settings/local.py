@@ -34,3 +34,5 @@ if not CELERY_BROKER_URL:
     }
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
+    EMAIL_BACKEND = "core.mail.ConsoleBackend"

@@ -31,6 +31,8 @@ CACHES = {"default": redis_cache(REDIS_URL)}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
+    EMAIL_BACKEND = "core.mail.ConsoleBackend"
 
 # HTTPS everywhere. /healthz stays reachable over plain HTTP for load balancers.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

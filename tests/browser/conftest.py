@@ -10,10 +10,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio event loop running in the main thread, which
-# makes Django refuse ORM calls made from the test body ("SynchronousOnlyOperation").
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -34,7 +30,19 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def _allow_async_unsafe():
+    """Playwright's sync API keeps an asyncio event loop running in the main thread, which
+    makes Django refuse ORM calls from the test body and the database flush
+    ("SynchronousOnlyOperation"). Allow them only while the browser is up: set for the
+    whole session, the variable would leak into other tests (and the subprocesses they
+    start, where `check --deploy` rejects it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def chromium(_allow_async_unsafe):
     """One headless Chromium per test module, closed (with its event loop) afterwards."""
     if not CHROMIUM.exists():
         _unavailable(f"Chromium not found at {CHROMIUM}: browser tests need the system Chromium")

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,18 +53,19 @@ def test_revision_journey(new_context, django_user_model, tmp_path):
     django_user_model.objects.create_superuser(STAFF_USERNAME, "atelier@example.com", STAFF_PASSWORD)
     staff = new_context()
     admin = staff.new_page()
-    admin.goto("/admin/")
-    expect(admin).to_have_url(re.compile(r"/admin/login/"))
+    admin_index, changelist = reverse("admin:index"), reverse("admin:revisions_revision_changelist")
+    admin.goto(admin_index)
+    expect(admin).to_have_url(re.compile(re.escape(reverse("admin:login"))))
     admin.locator("#id_username").fill(STAFF_USERNAME)
     admin.locator("#id_password").fill(STAFF_PASSWORD)
     admin.locator("#login-form [type=submit]").click()
-    expect(admin).to_have_url(re.compile(r"/admin/$"))
+    expect(admin).to_have_url(re.compile(rf"{re.escape(admin_index)}$"))
 
-    admin.goto("/admin/revisions/revision/")
+    admin.goto(changelist)
     row = admin.locator("#result_list tbody tr", has_text=number)
     expect(row).to_have_count(1)
     row.get_by_role("link", name="Valider le devis").click()
-    expect(admin).to_have_url(re.compile(r"/admin/revisions/revision/\d+/devis/$"))
+    expect(admin).to_have_url(re.compile(rf"{re.escape(changelist)}\d+/devis/$"))
     expect(admin.locator("h1")).to_contain_text(number)
 
     admin.locator("#id_amount").fill("150000")
@@ -79,7 +81,7 @@ def test_revision_journey(new_context, django_user_model, tmp_path):
     expect(admin.locator("#id_amount")).to_have_value("150000")
     expect(admin.locator("#id_notify")).to_be_checked()
     submit.click()
-    expect(admin).to_have_url(re.compile(r"/admin/revisions/revision/$"))
+    expect(admin).to_have_url(re.compile(rf"{re.escape(changelist)}$"))
     expect(admin.locator(".messagelist")).to_contain_text("Devis envoyé au client.")
     expect(admin.locator("#result_list tbody tr", has_text=number)).to_contain_text("Devis envoyé")
 
