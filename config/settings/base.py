@@ -137,7 +137,7 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
 def redis_cache(url: str) -> dict:
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="platform"),
         "TIMEOUT": 300,
