@@ -220,6 +220,41 @@ def test_english_is_available(client):
         assert text not in english, text
 
 
+def test_json_is_served_from_cache_and_refreshed_after_each_change(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    revision = make_revision()
+    number = revision.tracking.number
+    assert client.get(f"/api/tracking/{number}").json()["status"] == "en_attente"
+    with django_assert_num_queries(0):
+        assert client.get(f"/api/tracking/{number}").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        status_transition(obj=revision, to_status="annule", note="Annulé")
+    assert client.get(f"/api/tracking/{number}").json()["status"] == "annule"
+
+
+def test_admin_edit_refreshes_the_cached_json(client, staff_client, django_capture_on_commit_callbacks):
+    revision = make_revision()
+    number = revision.tracking.number
+    assert client.get(f"/api/tracking/{number}").json()["details"]["vehicle"]["mileage"] == 45000
+    form = {
+        "client_name": revision.client_name,
+        "client_email": revision.client_email,
+        "client_phone": revision.client_phone,
+        "vehicle_make": "Toyota",
+        "vehicle_model": "Corolla",
+        "vehicle_year": "2020",
+        "vehicle_plate": "AB-123-CD",
+        "mileage": "46000",
+        "problem_description": revision.problem_description,
+        "preferred_date": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/admin/revisions/revision/{revision.pk}/change/", form)
+    assert response.status_code == 302
+    assert client.get(f"/api/tracking/{number}").json()["details"]["vehicle"]["mileage"] == 46000
+
+
 def test_json_labels_follow_the_chosen_language(client):
     number = make_revision().tracking.number
     assert client.get(f"/api/tracking/{number}").json()["status_label"] == "Reçu"

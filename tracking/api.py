@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
 from . import throttle
-from .selectors import tracking_lookup
+from .selectors import tracking_json
 
 api = NinjaAPI(
     title="Suivi unifié",
@@ -68,9 +68,9 @@ def track(request: HttpRequest, number: str):
         )
         response["Retry-After"] = str(verdict.retry_after)
         return response
-    found = tracking_lookup(raw_number=number)
-    if found is None:
+    data = tracking_json(raw_number=number)
+    if data is None:
         throttle.record_failure(request)
         return _error("not_found", _("Aucune demande ne correspond à ce numéro."), 404)
     # Already JSON-ready: skip re-validating our own output through the schema.
-    return JsonResponse(found.as_json())
+    return JsonResponse(data)

@@ -57,6 +57,13 @@ def register(service: TrackedService) -> None:
     if service.prefix in _services and _services[service.prefix] is not service:
         raise RegistryError(f"Tracking prefix {service.prefix} is already registered")
     _services[service.prefix] = service
+    from django.db.models.signals import post_save
+
+    from .caching import invalidate_instance
+
+    # Edits made outside tracking.services (e.g. the admin change form) must not leave
+    # a stale public page behind.
+    post_save.connect(invalidate_instance, sender=service.model, weak=False, dispatch_uid=f"tracking-{service.prefix}")
 
 
 def get(prefix: str) -> TrackedService | None:

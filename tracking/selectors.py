@@ -3,9 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
+
 from core.money import Money
 
-from . import numbers, registry
+from . import caching, numbers, registry
 from .models import TrackingEvent
 
 
@@ -104,6 +108,22 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
             HistoryEntry(at=e.at, status=e.status, label=service.status_label(e.status), note=e.note) for e in events
         ],
     )
+
+
+def tracking_json(*, raw_number: str) -> dict | None:
+    """The public JSON for a number, from the cache when possible (no SQL on a hit)."""
+    number = numbers.normalize(raw_number)
+    if number is None or registry.get(numbers.prefix_of(number)) is None:
+        return None
+    key = caching.json_key(number, get_language())
+    data = cache.get(key)
+    if data is None:
+        view = tracking_lookup(raw_number=number)
+        if view is None:
+            return None
+        data = view.as_json()
+        cache.set(key, data, settings.TRACKING_JSON_CACHE_SECONDS)
+    return data
 
 
 def mask_middle(value: str) -> str:

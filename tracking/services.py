@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from . import numbers, registry
+from . import caching, numbers, registry
 from .models import TrackedItem, TrackingEvent
 
 
@@ -59,13 +59,14 @@ def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", o
         raise RuntimeError("Could not allocate a unique tracking number")
     item.reference = f"{prefix}-{item.pk:06d}"
     item.save(update_fields=["reference"])
-    _record(item_id=item.pk, from_status="", to_status=initial_status, note=note, origin=origin)
+    _record(item=item, from_status="", to_status=initial_status, note=note, origin=origin)
     return item
 
 
-def _record(*, item_id: int, from_status: str, to_status: str, note: str, origin: Origin) -> TrackingEvent:
+def _record(*, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin) -> TrackingEvent:
+    caching.invalidate(item.number)
     return TrackingEvent.objects.create(
-        item_id=item_id,
+        item=item,
         from_status=from_status,
         status=to_status,
         note=note,
@@ -102,9 +103,9 @@ def status_transition(
         raise TransitionError(service=service, from_status=current, to_status=to_status)
     for name, value in values.items():
         setattr(obj, name, value)
-    return _record(item_id=obj.tracking_id, from_status=from_status, to_status=to_status, note=note, origin=origin)
+    return _record(item=obj.tracking, from_status=from_status, to_status=to_status, note=note, origin=origin)
 
 
 def event_record(*, obj: models.Model, note: str, origin: Origin = SYSTEM) -> TrackingEvent:
     """A history row without a status change (e.g. a message to the customer)."""
-    return _record(item_id=obj.tracking_id, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
+    return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)

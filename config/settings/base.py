@@ -102,6 +102,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Prefixes held for services that are not built yet, so no other service can claim them.
 TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "TCK", "HST"]
+# Public tracking JSON is cached per number and language (dropped on every change).
+TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300)
 # Failed tracking lookups allowed per client IP and hour before a 429.
 TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
 
