@@ -47,3 +47,19 @@ def test_wsgi_defaults_to_production_settings():
     code = "import config.wsgi; from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["config.settings.production", "False"], result.stderr
+
+
+def test_production_pages_render_even_before_collectstatic(tmp_path):
+    """A deployment that skipped collectstatic must still serve pages, not 500s."""
+    env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    env.update(PROD_ENV)
+    env["STATIC_ROOT_FOR_TEST"] = str(tmp_path)
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings; settings.STATIC_ROOT = __import__('os').environ['STATIC_ROOT_FOR_TEST'];"
+        "from django.test import Client; c = Client(HTTP_HOST='services.example.com');"
+        "g = lambda u: c.get(u, secure=True).status_code;"
+        "print(g('/'), g('/tracking/'), g('/static/css/site.css'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["200", "200", "200"], result.stderr[-2000:]
