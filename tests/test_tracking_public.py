@@ -199,25 +199,30 @@ def test_confirmation_page_shows_the_number_prominently(client):
 
 def test_english_is_available(client):
     number = _quoted_revision().tracking.number
-    french_ui = ["Numéro de suivi", "Historique", 'aria-label="Progression"', "Accepter le devis", "Validé"]
-    english_ui = ["Tracking number", "History", 'aria-label="Progress"', "Accept the quote", "Validated"]
-
-    french = client.get(f"/tracking/{number}/").content.decode()
-    assert 'lang="fr"' in french
-    assert 'data-testid="status">Devis envoyé</span>' in french
-    for text in french_ui:
-        assert text in french, text
-    for text in english_ui:
-        assert text not in french, text
-
-    client.cookies["django_language"] = "en"
-    english = client.get(f"/tracking/{number}/").content.decode()
-    assert 'lang="en"' in english
-    assert 'data-testid="status">Quote sent</span>' in english
-    for text in english_ui:
-        assert text in english, text
-    for text in french_ui:
-        assert text not in english, text
+    ui = {
+        "fr": [
+            'data-testid="status">Devis envoyé</span>',
+            "Numéro de suivi",
+            "Historique",
+            'aria-label="Progression"',
+            "Accepter le devis",
+            "Validé",
+        ],
+        "en": [
+            'data-testid="status">Quote sent</span>',
+            "Tracking number",
+            "History",
+            'aria-label="Progress"',
+            "Accept the quote",
+            "Validated",
+        ],
+    }
+    for language, other in (("fr", "en"), ("en", "fr")):
+        client.cookies["django_language"] = language
+        html = client.get(f"/tracking/{number}/").content.decode()
+        assert f'lang="{language}"' in html
+        assert all(text in html for text in ui[language]), language
+        assert not any(text in html for text in ui[other]), language
 
 
 def test_json_is_served_from_cache_and_refreshed_after_each_change(

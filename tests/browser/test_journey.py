@@ -7,19 +7,11 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.factories import REVISION_FORM
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CUSTOMER = {
-    "client_name": "Fatou Ndiaye",
-    "client_email": "fatou@example.com",
-    "client_phone": "+221 77 555 44 33",
-    "vehicle_make": "Peugeot",
-    "vehicle_model": "308",
-    "vehicle_year": "2018",
-    "vehicle_plate": "DK-9876-ZZ",
-    "mileage": "98000",
-    "problem_description": "Embrayage qui patine en côte.",
-}
+CUSTOMER = {k: v for k, v in REVISION_FORM.items() if v}
 NUMBER_RE = r"REV-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"
 STAFF_USERNAME, STAFF_PASSWORD = "atelier", "pw-atelier-Journey-42"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
