@@ -1,12 +1,15 @@
 #!/usr/bin/env python
-"""Throughput of the JSON tracking endpoint against a bare Django view, under gunicorn.
+"""Throughput of the JSON tracking endpoint and of the license validation endpoint
+against a bare Django view, under gunicorn.
 
     .venv/bin/python bench/run.py [--duration 10] [--connections 16] [--threads 2] [--workers 2]
 
-Prepares the bench database (create if missing, migrate, seed_demo), starts gunicorn on
-127.0.0.1 with config.settings.bench, runs wrk against /__bench__/bare and then against
-/api/tracking/<REV number>, prints both and the ratio tracking_json / bare, and writes
-bench/results/latest.json. gunicorn is always stopped at the end. See bench/README.md.
+Prepares the bench database (create if missing, migrate, seed_demo), reads the demo
+trial license's key, starts gunicorn on 127.0.0.1 with config.settings.bench, runs wrk
+against /__bench__/bare, then GET /api/tracking/<REV number>, then
+POST /api/v1/licenses/validate (bench/post_json.lua), prints the three and the ratios
+tracking_json / bare and license_validate / bare, and writes bench/results/latest.json.
+gunicorn is always stopped at the end. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ RESULTS_DIR = BASE_DIR / "bench" / "results"
 SETTINGS = "config.settings.bench"
 HOST = "127.0.0.1"
 BARE_PATH = "/__bench__/bare"
+LICENSE_PATH = "/api/v1/licenses/validate"
+# The trial license that seed_demo creates (licenses/demo.py, MACHINES["trial"]).
+LICENSE_MACHINE_ID = "0123456789abcdef0123456789abcdef"
+POST_JSON_LUA = BASE_DIR / "bench" / "post_json.lua"
 MAX_DURATION = 300  # seconds per wrk run
 
 
@@ -121,7 +128,19 @@ def manage(*args: str, timeout: int = 600) -> str:
     return result.stdout
 
 
-def prepare_data() -> str:
+def license_key(machine_id: str) -> str:
+    code = (
+        "from licenses.models import License; "
+        f"print(License.objects.get(machine_id={machine_id!r}, product__slug='easyfacture').license_key)"
+    )
+    lines = [line.strip() for line in manage("shell", "-c", code).splitlines() if line.strip()]
+    if not lines or lines[-1].count(".") != 2:  # signed keys are "<prefix>.<payload>.<signature>"
+        raise BenchError(f"no license key for machine {machine_id} (manage.py shell printed {lines!r})")
+    return lines[-1]
+
+
+def prepare_data() -> tuple[str, str]:
+    """Migrate and seed; the tracking number and the demo trial license key to load."""
     db = bench_database()
     ensure_database(db)
     log("migrate")
@@ -132,7 +151,9 @@ def prepare_data() -> str:
     if number is None:
         raise BenchError(f"seed_demo printed no REV- tracking number (got {numbers!r})")
     log(f"tracking number: {number}")
-    return number
+    key = license_key(LICENSE_MACHINE_ID)
+    log(f"license key of machine {LICENSE_MACHINE_ID}: {key[:24]}...")
+    return number, key
 
 
 # --- gunicorn -------------------------------------------------------------------------
@@ -185,9 +206,13 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
 
 
-def get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+def get(url: str, timeout: float = 5, body: bytes | None = None) -> tuple[int, bytes]:
+    """GET, or POST `body` as application/json when it is given."""
+    request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST")  # noqa: S310
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (always http://127.0.0.1)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (always http://127.0.0.1)
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -208,13 +233,16 @@ def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 30) -> None
     raise BenchError(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
-def warm_up(base_url: str, paths: list[str], rounds: int = 20) -> None:
-    """Imports, URL resolution, persistent DB connections in every worker."""
-    for path in paths:
+def warm_up(base_url: str, requests: list[tuple[str, bytes | None]], rounds: int = 20) -> None:
+    """Imports, URL resolution, persistent DB connections in every worker.
+
+    `requests` are (path, JSON body to POST, or None for a GET)."""
+    for path, payload in requests:
+        method = "GET" if payload is None else "POST"
         for _ in range(rounds):
-            status, body = get(base_url + path)
+            status, body = get(base_url + path, body=payload)
             if status != 200:
-                raise BenchError(f"warm-up: GET {path} returned {status}: {body[:300]!r}")
+                raise BenchError(f"warm-up: {method} {path} returned {status}: {body[:300]!r}")
 
 
 def check_tracking(base_url: str, path: str, number: str) -> None:
@@ -224,6 +252,19 @@ def check_tracking(base_url: str, path: str, number: str) -> None:
     data = json.loads(body)
     if data.get("tracking_number") != number:
         raise BenchError(f"GET {path} answered for {data.get('tracking_number')!r}, expected {number!r}")
+
+
+def check_license(base_url: str, path: str, payload: bytes) -> None:
+    status, body = get(base_url + path, body=payload)
+    if status != 200:
+        raise BenchError(f"POST {path} returned {status}, expected 200: {body[:300]!r}")
+    data = json.loads(body)
+    if data.get("valid") is not True:
+        hint = ""
+        if data.get("error") == "LICENSE_EXPIRED":
+            # seed_demo creates the 30-day trial only once: an old bench database outlives it.
+            hint = " (the demo trial is older than its 30 days: dropdb -h 127.0.0.1 -U postgres platform_bench)"
+        raise BenchError(f"POST {path} answered valid={data.get('valid')!r}, expected true: {body[:300]!r}{hint}")
 
 
 # --- wrk ------------------------------------------------------------------------------
@@ -248,6 +289,9 @@ def parse_wrk(output: str) -> dict:
         result["latency_ms"] = {"avg": _ms(g[0], g[1]), "stdev": _ms(g[2], g[3]), "max": _ms(g[4], g[5])}
         for pct, value, unit in re.findall(rf"^\s*(50|75|90|99)%\s+{_DURATION}", output, re.M):
             result["latency_ms"][f"p{pct}"] = _ms(value, unit)
+    checked = re.search(r"^post_json: valid (\d+) invalid (\d+)$", output, re.M)  # bench/post_json.lua
+    if checked:
+        result["valid"], result["invalid"] = int(checked.group(1)), int(checked.group(2))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     result["non_2xx_3xx"] = int(non_2xx.group(1)) if non_2xx else 0
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
@@ -258,7 +302,8 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
-def run_wrk(wrk: str, url: str, args: argparse.Namespace) -> dict:
+def run_wrk(wrk: str, url: str, args: argparse.Namespace, post_json: bytes | None = None) -> dict:
+    """GET `url`, or POST `post_json` to it through bench/post_json.lua (body in $WRK_BODY)."""
     cmd = [
         wrk,
         f"--threads={args.threads}",
@@ -266,13 +311,21 @@ def run_wrk(wrk: str, url: str, args: argparse.Namespace) -> dict:
         f"--duration={args.duration}s",
         "--timeout=5s",
         "--latency",
-        url,
     ]
+    env = None
+    if post_json is not None:
+        cmd.append(f"--script={POST_JSON_LUA}")
+        env = {**os.environ, "WRK_BODY": post_json.decode()}
+    cmd.append(url)
     log(" ".join(cmd))
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False, env=env
+    )
     if result.returncode != 0:
         raise BenchError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     parsed = parse_wrk(result.stdout)
+    if post_json is not None and "valid" not in parsed:
+        raise BenchError(f"no 'post_json:' line in the wrk output (did {POST_JSON_LUA.name} run?):\n{result.stdout}")
     parsed["raw"] = result.stdout
     return parsed
 
@@ -288,18 +341,19 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def print_table(results: dict[str, dict], ratio: float) -> None:
-    header = f"{'endpoint':<14} {'req/s':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}"
+def print_table(results: dict[str, dict], ratios: dict[str, float]) -> None:
+    header = f"{'endpoint':<17} {'req/s':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}"
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         lat = r.get("latency_ms", {})
-        errors = r["non_2xx_3xx"] + sum(r["socket_errors"].values())
+        errors = r["non_2xx_3xx"] + sum(r["socket_errors"].values()) + r.get("invalid", 0)
         print(
-            f"{name:<14} {r['requests_per_sec']:>10.1f} {lat.get('avg', float('nan')):>8.2f} "
+            f"{name:<17} {r['requests_per_sec']:>10.1f} {lat.get('avg', float('nan')):>8.2f} "
             f"{lat.get('p50', float('nan')):>8.2f} {lat.get('p99', float('nan')):>8.2f} {r['requests']:>9} {errors:>7}"
         )
-    print(f"ratio: {ratio:.2f}  (tracking_json / bare)")
+    for name, ratio in ratios.items():
+        print(f"ratio: {ratio:.2f}  ({name} / bare)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
 
     try:
-        number = prepare_data()
+        number, key = prepare_data()
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -319,18 +373,23 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     tracking_path = f"/api/tracking/{number}"
+    license_body = json.dumps({"machine_id": LICENSE_MACHINE_ID, "license_key": key}).encode()
     # SIGTERM, like Ctrl-C, goes through the finally below, which stops gunicorn.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     proc = start_gunicorn(port, args.workers, RESULTS_DIR / "gunicorn.log")
     try:
         wait_until_up(proc, base_url + BARE_PATH)
         check_tracking(base_url, tracking_path, number)
-        warm_up(base_url, [BARE_PATH, tracking_path])
+        check_license(base_url, LICENSE_PATH, license_body)
+        warm_up(base_url, [(BARE_PATH, None), (tracking_path, None), (LICENSE_PATH, license_body)])
         results = {
             "bare": run_wrk(wrk, base_url + BARE_PATH, args),
             "tracking_json": run_wrk(wrk, base_url + tracking_path, args),
+            "license_validate": run_wrk(wrk, base_url + LICENSE_PATH, args, post_json=license_body),
         }
-        check_tracking(base_url, tracking_path, number)  # still 200 after the load (no throttling)
+        # Still 200 (and still valid) after the load: no throttling kicked in.
+        check_tracking(base_url, tracking_path, number)
+        check_license(base_url, LICENSE_PATH, license_body)
     except (BenchError, subprocess.TimeoutExpired) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -345,8 +404,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, r in results.items()
         if r["non_2xx_3xx"] or any(r["socket_errors"].values())
     ]
-    ratio = results["tracking_json"]["requests_per_sec"] / results["bare"]["requests_per_sec"]
-    print_table(results, ratio)
+    validated = results["license_validate"]
+    if validated["invalid"] or not validated["valid"]:
+        problems.append(
+            f'license_validate: {validated["invalid"]} answers without "valid": true ({validated["valid"]} with it)'
+        )
+    bare_rps = results["bare"]["requests_per_sec"]
+    ratios = {name: results[name]["requests_per_sec"] / bare_rps for name in ("tracking_json", "license_validate")}
+    print_table(results, ratios)
 
     report = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -360,9 +425,11 @@ def main(argv: list[str] | None = None) -> int:
             "gunicorn_workers": args.workers,
             "gunicorn_worker_class": "sync",
         },
-        "urls": {"bare": BARE_PATH, "tracking_json": tracking_path},
+        "urls": {"bare": BARE_PATH, "tracking_json": tracking_path, "license_validate": f"POST {LICENSE_PATH}"},
+        "license_machine_id": LICENSE_MACHINE_ID,
         "results": results,
-        "ratio": round(ratio, 4),
+        "ratio": round(ratios["tracking_json"], 4),  # tracking_json / bare, as before
+        "ratios": {f"{name}/bare": round(ratio, 4) for name, ratio in ratios.items()},
         "ok": not problems,
         "problems": problems,
     }

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from core import views as core_views
+from licenses.api import api as licenses_api
 from tracking.api import api as tracking_api
 
 admin.site.site_header = f"{settings.PLATFORM_NAME} · Administration"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("tracking/", include("tracking.urls")),
     path("revisions/", include("revisions.urls")),
     path("locations/", include("rentals.urls")),
+    path("api/v1/", licenses_api.urls),
+    path("licenses/", include("licenses.urls")),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -8,6 +8,7 @@ values are required and which have an embedded default.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,9 +31,11 @@ INSTALLED_APPS = [
     "tracking",
     "revisions",
     "rentals",
+    "licenses",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +110,26 @@ TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300
 # Failed tracking lookups allowed per client IP and hour before a 429.
 TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
 
+# --- Licenses (EasyFacture) ---
+# Ed25519 signing keys, "key_id:base64(32-byte seed)" comma-separated, the first signs.
+# Without it a key is derived from SECRET_KEY (stable across workers and restarts).
+LICENSE_SIGNING_KEYS = env.str("LICENSE_SIGNING_KEYS", default="")
+# Retired public keys still accepted: "key_id:base64(32-byte public key)".
+LICENSE_VERIFY_KEYS = env.str("LICENSE_VERIFY_KEYS", default="")
+LICENSE_TRIALS_PER_EMAIL = env.int("LICENSE_TRIALS_PER_EMAIL", default=3)
+LICENSE_RENEWAL_URL = env.str("LICENSE_RENEWAL_URL", default="https://easyfacture.com/renew")
+LICENSE_RATE_TRIAL = env.str("LICENSE_RATE_TRIAL", default="3/h")
+LICENSE_RATE_ACTIVATE = env.str("LICENSE_RATE_ACTIVATE", default="10/h")
+LICENSE_RATE_VALIDATE = env.str("LICENSE_RATE_VALIDATE", default="100/h")
+LICENSE_RATE_HEARTBEAT = env.str("LICENSE_RATE_HEARTBEAT", default="1/d")
+LICENSE_RATE_TOKEN = env.str("LICENSE_RATE_TOKEN", default="20/h")
+# Admin API tokens (HS256). Defaults to SECRET_KEY; set it to rotate tokens independently.
+JWT_SECRET = env.str("JWT_SECRET", default="")
+JWT_ACCESS_SECONDS = env.int("JWT_ACCESS_SECONDS", default=3600)
+JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
+LICENSE_WEBHOOK_TIMEOUT = env.int("LICENSE_WEBHOOK_TIMEOUT", default=10)
+LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8)
+
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
 
@@ -123,6 +146,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
         "schedule": 24 * 60 * 60,
+    },
+    # crontab hours are in CELERY_TIMEZONE (TIME_ZONE, Africa/Casablanca by default).
+    # Both jobs are safe to run twice: a beat restart or a manual run never duplicates a notice.
+    # Reminders in the morning, when customers read their e-mail.
+    "licenses-send-expiry-reminders": {
+        "task": "licenses.send_expiry_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # license.expired soon after midnight, for the licenses that expired during the day.
+    "licenses-emit-expired": {
+        "task": "licenses.emit_expired",
+        "schedule": crontab(hour=0, minute=30),
     },
 }
 

@@ -1,0 +1,74 @@
+"""Admin API tokens: HS256 JWTs, access 1 hour, refresh 7 days, for staff users who
+hold the `licenses.manage_licenses` permission."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import jwt
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from .errors import LicenseError
+
+PERMISSION = "licenses.manage_licenses"
+ISSUER = "easyfacture-license-server"
+
+
+def _secret() -> str:
+    return settings.JWT_SECRET or settings.SECRET_KEY
+
+
+def can_manage(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(PERMISSION))
+
+
+def _encode(user, typ: str, seconds: int) -> str:
+    now = timezone.now()
+    claims = {
+        "sub": str(user.pk),
+        "typ": typ,
+        "iat": now,
+        "exp": now + timedelta(seconds=seconds),
+        "iss": ISSUER,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, _secret(), algorithm="HS256")
+
+
+def issue_tokens(user) -> dict:
+    return {
+        "access_token": _encode(user, "access", settings.JWT_ACCESS_SECONDS),
+        "refresh_token": _encode(user, "refresh", settings.JWT_REFRESH_SECONDS),
+        "token_type": "bearer",
+        "expires_in": settings.JWT_ACCESS_SECONDS,
+    }
+
+
+def user_from_token(token: str, typ: str):
+    """The user a valid token of type `typ` was issued to, or a 401 LicenseError."""
+    try:
+        claims = jwt.decode(
+            token, _secret(), algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "typ"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise LicenseError("TOKEN_EXPIRED", _("Le jeton a expiré."), status=401) from None
+    except jwt.InvalidTokenError:
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401) from None
+    if claims.get("typ") != typ:
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401)
+    user = get_user_model().objects.filter(pk=claims["sub"]).first()
+    # Permissions are checked on every request: removing them cuts access at once.
+    if not can_manage(user):
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401)
+    return user
+
+
+class AdminBearer(HttpBearer):
+    def authenticate(self, request, token: str):
+        request.user = user_from_token(token, "access")
+        return request.user

@@ -1,0 +1,54 @@
+"""Demo data for the license server: the EasyFacture product, a few licenses in
+different states and unused activation codes (printed on stderr)."""
+
+import sys
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import ActivationCode, License, LicenseType, Product
+from .services import activation_codes_generate, license_activate, license_revoke, license_trial_create
+
+MACHINES = {
+    "trial": "0123456789abcdef0123456789abcdef",
+    "annual": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    "expired": "ffffeeeeddddccccbbbbaaaa99998888",
+    "revoked": "deadbeefdeadbeefdeadbeefdeadbeef",
+}
+
+
+def seed() -> list[str]:
+    product, _ = Product.objects.get_or_create(
+        slug="easyfacture",
+        defaults={"name": "EasyFacture", "renewal_url": "https://easyfacture.com/renew", "trial_days": 30},
+    )
+    existing = set(License.objects.filter(product=product).values_list("machine_id", flat=True))
+    if MACHINES["trial"] not in existing:
+        license_trial_create(product_slug="easyfacture", machine_id=MACHINES["trial"], email="essai@example.com")
+    if MACHINES["annual"] not in existing:
+        code = activation_codes_generate(
+            product=product, license_type=LicenseType.ANNUAL, duration_days=365, count=1, notes="demo"
+        )[0]
+        license_activate(machine_id=MACHINES["annual"], activation_code=code.code, email="client@example.com")
+    if MACHINES["expired"] not in existing:
+        lic = license_trial_create(
+            product_slug="easyfacture", machine_id=MACHINES["expired"], email="ancien@example.com"
+        )
+        License.objects.filter(pk=lic.pk).update(expires_at=timezone.now() - timedelta(days=3))
+    if MACHINES["revoked"] not in existing:
+        lic = license_trial_create(
+            product_slug="easyfacture", machine_id=MACHINES["revoked"], email="fraude@example.com"
+        )
+        license_revoke(license=lic, reason="Démo : clé partagée publiquement")
+    unused = ActivationCode.objects.filter(product=product, used_at__isnull=True, notes="demo")
+    if unused.count() < 3:
+        activation_codes_generate(
+            product=product, license_type=LicenseType.ANNUAL, duration_days=365, count=3, notes="demo"
+        )
+        activation_codes_generate(
+            product=product, license_type=LicenseType.LIFETIME, duration_days=None, count=1, notes="demo"
+        )
+    codes = ", ".join(unused.order_by("license_type", "code").values_list("code", flat=True)[:4])
+    sys.stderr.write(f"EasyFacture activation codes to try: {codes}\n")
+    # Tracking numbers only on stdout; licenses are not tracked items.
+    return []

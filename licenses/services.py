@@ -1,0 +1,344 @@
+"""License server business actions. Views, the admin API, Django admin actions and
+Celery tasks all go through these functions."""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracking.numbers import ALPHABET
+
+from . import signing, webhooks
+from .errors import LicenseError
+from .models import PAID_TYPES, ActivationCode, License, LicenseEvent, LicenseType, Product
+
+MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
+_CODE_TYPO = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Where a request came from, for the activity log."""
+
+    ip: str | None = None
+    user_agent: str = ""
+    app_version: str = ""
+    actor: object | None = None
+
+
+SYSTEM = Caller()
+
+
+def days_remaining(expires_at: datetime | None, now: datetime | None = None) -> int | None:
+    if expires_at is None:
+        return None
+    seconds = (expires_at - (now or timezone.now())).total_seconds()
+    return max(0, math.ceil(seconds / 86400))
+
+
+def _log(lic: License, action: str, caller: Caller, **details) -> LicenseEvent:
+    return LicenseEvent.objects.create(
+        license=lic,
+        action=action,
+        ip_address=caller.ip,
+        user_agent=caller.user_agent[:300],
+        app_version=caller.app_version[:20],
+        os_info=str(details.pop("os_info", ""))[:200],
+        actor=caller.actor,
+        details=details,
+    )
+
+
+def _issue_key(lic: License) -> None:
+    """Sign a fresh key for the license's current state (type, expiry)."""
+    now = timezone.now()
+    lic.license_key = signing.sign(
+        {
+            "lid": lic.pk,
+            "mid": lic.machine_id,
+            "prd": lic.product.slug,
+            "typ": lic.license_type,
+            "iat": int(now.timestamp()),
+            "exp": int(lic.expires_at.timestamp()) if lic.expires_at else None,
+        }
+    )
+    lic.key_id = signing.keyring().signing_key_id
+
+
+def _product(slug: str, *, lock: bool = False) -> Product:
+    qs = Product.objects.filter(slug=slug, is_active=True)
+    product = (qs.select_for_update() if lock else qs).first()
+    if product is None:
+        raise LicenseError(
+            "INVALID_PRODUCT", _("Produit inconnu."), status=422, details={"product": _("Produit inconnu.")}
+        )
+    return product
+
+
+@transaction.atomic
+def license_trial_create(*, product_slug: str, machine_id: str, email: str, caller: Caller = SYSTEM) -> License:
+    """A 30-day trial, once per machine and product, ever; at most N trials per e-mail."""
+    # Locking the product row serialises trial creation for the product, so that two
+    # simultaneous requests cannot both pass the per-e-mail cap below.
+    product = _product(product_slug, lock=True)
+    existing = License.objects.filter(product=product, machine_id=machine_id).first()
+    if existing is not None:
+        raise LicenseError(
+            "TRIAL_ALREADY_EXISTS",
+            _("Une licence trial existe déjà pour cette machine"),
+            status=409,
+            existing_license={
+                "expires_at": existing.expires_at.isoformat() if existing.expires_at else None,
+                "days_remaining": days_remaining(existing.expires_at),
+            },
+        )
+    trials = License.objects.filter(product=product, email__iexact=email, trial_started_at__isnull=False).count()
+    if trials >= settings.LICENSE_TRIALS_PER_EMAIL:
+        raise LicenseError(
+            "TRIAL_LIMIT_REACHED",
+            _("Le nombre maximal de licences d'essai pour cette adresse e-mail est atteint."),
+            status=409,
+        )
+    now = timezone.now()
+    lic = License(
+        product=product,
+        machine_id=machine_id,
+        email=email,
+        license_type=LicenseType.TRIAL,
+        created_at=now,
+        trial_started_at=now,
+        expires_at=now + timedelta(days=product.trial_days),
+        app_version=caller.app_version[:20],
+        ip_address=caller.ip,
+        user_agent=caller.user_agent[:300],
+    )
+    try:
+        # A concurrent request for the same machine loses on the unique constraint.
+        with transaction.atomic():
+            lic.save()
+    except IntegrityError as exc:
+        raise LicenseError(
+            "TRIAL_ALREADY_EXISTS", _("Une licence trial existe déjà pour cette machine"), status=409
+        ) from exc
+    _issue_key(lic)
+    lic.save(update_fields=["license_key", "key_id"])
+    _log(lic, LicenseEvent.Action.TRIAL_CREATED, caller)
+    webhooks.emit(event="license.created", license=lic)
+    return lic
+
+
+def normalize_code(raw: str) -> str | None:
+    compact = re.sub(r"[\s\-]", "", (raw or "").upper()).translate(_CODE_TYPO)
+    if len(compact) != 16 or any(c not in ALPHABET for c in compact):
+        return None
+    return "-".join(compact[i : i + 4] for i in range(0, 16, 4))
+
+
+def _invalid_code() -> LicenseError:
+    return LicenseError("INVALID_ACTIVATION_CODE", _("Code d'activation invalide ou déjà utilisé"), status=404)
+
+
+@transaction.atomic
+def license_activate(*, machine_id: str, activation_code: str, email: str, caller: Caller = SYSTEM) -> License:
+    code_value = normalize_code(activation_code)
+    if code_value is None:
+        raise _invalid_code()
+    now = timezone.now()
+    # Claim the code with a conditional UPDATE: of two machines activating the same
+    # code at the same moment, the second UPDATE waits for the first transaction's row
+    # lock, then matches nothing because used_at is set. Exactly one wins.
+    claimed = (
+        ActivationCode.objects.filter(code=code_value, used_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .update(used_at=now)
+    )
+    if not claimed:
+        raise _invalid_code()
+    code = ActivationCode.objects.select_related("product").get(code=code_value)
+    lic = License.objects.select_for_update().filter(product=code.product, machine_id=machine_id).first()
+    created = lic is None
+    if created:
+        lic = License(product=code.product, machine_id=machine_id, email=email, created_at=now)
+    elif lic.is_revoked:
+        raise LicenseError("LICENSE_REVOKED", _("Cette licence a été révoquée."), status=403)
+    elif lic.license_type == LicenseType.LIFETIME:
+        raise LicenseError("LICENSE_ALREADY_LIFETIME", _("Cette machine a déjà une licence à vie."), status=409)
+
+    if code.license_type == LicenseType.LIFETIME:
+        lic.expires_at = None
+    elif lic.license_type in PAID_TYPES and not lic.is_expired(now):
+        # Paid time left is kept: the new duration starts at the current expiry.
+        lic.expires_at = lic.expires_at + timedelta(days=code.duration_days)
+    else:
+        lic.expires_at = now + timedelta(days=code.duration_days)
+    lic.license_type = code.license_type
+    lic.email = email
+    lic.activated_at = now
+    lic.ip_address = caller.ip
+    lic.user_agent = caller.user_agent[:300]
+    lic.save()
+    _issue_key(lic)
+    lic.save(update_fields=["license_key", "key_id"])
+    code.used_by = lic
+    code.save(update_fields=["used_by"])
+    _log(lic, LicenseEvent.Action.ACTIVATED, caller, code=code.code, license_type=lic.license_type)
+    if created:
+        webhooks.emit(event="license.created", license=lic)
+    webhooks.emit(event="license.activated", license=lic)
+    return lic
+
+
+def _license_from_key(license_key: str) -> tuple[License, dict]:
+    not_found = LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."), status=404)
+    try:
+        payload = signing.verify(license_key)
+    except signing.InvalidLicenseKey:
+        raise not_found from None
+    lic = License.objects.select_related("product").filter(pk=payload.get("lid")).first()
+    if lic is None or lic.machine_id != payload.get("mid"):
+        raise not_found
+    return lic, payload
+
+
+@dataclass(frozen=True)
+class Validation:
+    license: License
+    valid: bool
+    error: str = ""
+    message: str = ""
+
+
+def license_validate(*, machine_id: str, license_key: str, caller: Caller = SYSTEM) -> Validation:
+    """Three queries: the license, the last-validated stamp, the activity row."""
+    lic, payload = _license_from_key(license_key)
+    now = timezone.now()
+    # One transaction for the two writes: one commit (one WAL flush) per validation
+    # instead of two. No savepoint: nothing here needs a partial rollback.
+    with transaction.atomic(savepoint=False):
+        License.objects.filter(pk=lic.pk).update(last_validated_at=now)
+        _log(lic, LicenseEvent.Action.VALIDATED, caller)
+    if payload.get("mid") != machine_id:
+        return Validation(lic, False, "MACHINE_MISMATCH", _("Cette licence appartient à une autre machine."))
+    if lic.is_revoked:
+        return Validation(lic, False, "LICENSE_REVOKED", _("Cette licence a été révoquée."))
+    if lic.is_expired(now):
+        message = _("Votre licence a expiré le %(date)s") % {"date": lic.expires_at.date().isoformat()}
+        return Validation(lic, False, "LICENSE_EXPIRED", message)
+    return Validation(lic, True)
+
+
+def license_heartbeat(
+    *, machine_id: str, license_key: str, app_version: str, os_info: str, caller: Caller = SYSTEM
+) -> License:
+    lic, payload = _license_from_key(license_key)
+    if payload.get("mid") != machine_id:
+        raise LicenseError("MACHINE_MISMATCH", _("Cette licence appartient à une autre machine."), status=403)
+    now = timezone.now()
+    License.objects.filter(pk=lic.pk).update(last_heartbeat_at=now, app_version=app_version[:20], os_info=os_info[:200])
+    lic.last_heartbeat_at = now
+    _log(lic, LicenseEvent.Action.HEARTBEAT, caller, os_info=os_info)
+    return lic
+
+
+# --- admin actions ---------------------------------------------------------------
+
+
+@transaction.atomic
+def license_revoke(*, license: License, reason: str = "", caller: Caller = SYSTEM) -> License:
+    lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
+    if lic.is_revoked:
+        return lic
+    lic.is_revoked, lic.revoked_at, lic.revoked_reason = True, timezone.now(), reason
+    lic.save(update_fields=["is_revoked", "revoked_at", "revoked_reason"])
+    _log(lic, LicenseEvent.Action.REVOKED, caller, reason=reason)
+    webhooks.emit(event="license.revoked", license=lic)
+    return lic
+
+
+@transaction.atomic
+def license_reinstate(*, license: License, caller: Caller = SYSTEM) -> License:
+    lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
+    if not lic.is_revoked:
+        return lic
+    lic.is_revoked, lic.revoked_at, lic.revoked_reason = False, None, ""
+    lic.save(update_fields=["is_revoked", "revoked_at", "revoked_reason"])
+    _log(lic, LicenseEvent.Action.REINSTATED, caller)
+    return lic
+
+
+@transaction.atomic
+def license_extend(*, license: License, days: int, caller: Caller = SYSTEM) -> License:
+    if days <= 0:
+        raise ValueError("days must be positive")
+    lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
+    if lic.expires_at is None:
+        return lic
+    lic.expires_at = max(lic.expires_at, timezone.now()) + timedelta(days=days)
+    _issue_key(lic)
+    lic.save(update_fields=["expires_at", "license_key", "key_id"])
+    _log(lic, LicenseEvent.Action.EXTENDED, caller, days=days)
+    return lic
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+@transaction.atomic
+def activation_codes_generate(
+    *,
+    product: Product,
+    license_type: str,
+    duration_days: int | None,
+    count: int,
+    expires_at: datetime | None = None,
+    notes: str = "",
+    created_by=None,
+) -> list[ActivationCode]:
+    if license_type not in PAID_TYPES:
+        raise LicenseError(
+            "INVALID_REQUEST",
+            _("Type de licence invalide."),
+            status=422,
+            details={"license_type": _("monthly, annual ou lifetime")},
+        )
+    if license_type == LicenseType.LIFETIME:
+        duration_days = None
+    elif not duration_days or duration_days <= 0:
+        raise LicenseError(
+            "INVALID_REQUEST",
+            _("Durée invalide."),
+            status=422,
+            details={"duration_days": _("Doit être supérieure à zéro.")},
+        )
+    if not 1 <= count <= 1000:
+        raise LicenseError(
+            "INVALID_REQUEST",
+            _("Entre 1 et 1000 codes à la fois."),
+            status=422,
+            details={"count": _("Entre 1 et 1000.")},
+        )
+    codes = [
+        ActivationCode(
+            code=_new_code(),
+            product=product,
+            license_type=license_type,
+            duration_days=duration_days,
+            expires_at=expires_at,
+            notes=notes,
+            created_by=created_by,
+        )
+        for _ in range(count)
+    ]
+    # 80 random bits per code: a collision would fail the whole batch loudly (unique index).
+    return ActivationCode.objects.bulk_create(codes)

@@ -1,0 +1,53 @@
+"""Celery entry points for licenses. Thin: the work and its idempotence live in services."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import notifications, webhooks
+
+
+@shared_task(
+    bind=True,
+    name="licenses.deliver_webhook",
+    # The attempt count on the WebhookDelivery row decides when to give up
+    # (LICENSE_WEBHOOK_MAX_ATTEMPTS), not Celery's own retry counter.
+    max_retries=None,
+    # One attempt is bounded by LICENSE_WEBHOOK_TIMEOUT; these only stop a stuck worker.
+    time_limit=90,
+    soft_time_limit=75,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    outcome = webhooks.webhook_deliver(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        # The failed attempt is already recorded on the row; the retry claims it again.
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+# The daily jobs can run twice (beat restart, manual run): every notice is claimed
+# per license before it is sent. When the database is unavailable the run is retried;
+# licenses already handled are skipped by the retry since their claim is recorded.
+@shared_task(
+    name="licenses.send_expiry_reminders",
+    autoretry_for=(OperationalError,),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    max_retries=5,
+    time_limit=900,
+    soft_time_limit=840,
+)
+def send_expiry_reminders() -> dict[str, int]:
+    return notifications.license_expiry_reminders_send()
+
+
+@shared_task(
+    name="licenses.emit_expired",
+    autoretry_for=(OperationalError,),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    max_retries=5,
+    time_limit=900,
+    soft_time_limit=840,
+)
+def emit_expired() -> int:
+    return notifications.licenses_expired_notify()

@@ -1,0 +1,79 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+
+from .conftest import MACHINE
+
+pytestmark = pytest.mark.django_db
+
+
+def _exceeded(response):
+    body = response.json()
+    return (
+        response.status_code == 429
+        and body["error"] == "RATE_LIMIT_EXCEEDED"
+        and body["retry_after"] > 0
+        and response["Retry-After"] == str(body["retry_after"])
+    )
+
+
+def test_trial_allows_3_per_hour_per_ip(api, product):
+    for i in range(3):
+        assert api.trial(machine=f"{i:032x}", email=f"u{i}@example.com").status_code == 201
+    assert _exceeded(api.trial(machine="f" * 32, email="x@example.com"))
+    assert api.trial(machine="e" * 32, email="y@example.com", ip="10.0.0.2").status_code == 201
+
+
+def test_activate_allows_10_per_hour_per_ip(api, product):
+    body = {"machine_id": MACHINE, "activation_code": "ABCD-EFGH-JKMN-PQRS", "email": "a@example.com"}
+    for _ in range(10):
+        assert api.post("/licenses/activate", body).status_code == 404
+    assert _exceeded(api.post("/licenses/activate", body))
+
+
+def test_validate_allows_100_per_hour_per_ip(api, product):
+    key = api.trial(ip="10.1.1.1").json()["license_key"]
+    body = {"machine_id": MACHINE, "license_key": key}
+    for _ in range(100):
+        assert api.post("/licenses/validate", body).status_code == 200
+    assert _exceeded(api.post("/licenses/validate", body))
+
+
+def test_rates_come_from_settings(api, product, settings):
+    settings.LICENSE_RATE_TRIAL = "1/h"
+    assert api.trial().status_code == 201
+    assert _exceeded(api.trial(machine="f" * 32))
+
+
+def test_token_endpoint_is_rate_limited(api, settings):
+    settings.LICENSE_RATE_TOKEN = "2/h"
+    for _ in range(2):
+        assert api.post("/admin/token", {"username": "x", "password": "y"}).status_code == 401
+    assert _exceeded(api.post("/admin/token", {"username": "x", "password": "y"}))
+
+
+def test_two_processes_share_the_count(api, product):
+    """Requests counted by another process (another gunicorn worker) count here too."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.test'; django.setup();"
+        "from core import ratelimit;"
+        "[ratelimit.hit('licenses:trial', '10.0.0.1', '3/h') for _ in range(3)]"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TEST_REDIS_URL": django_settings.CACHES["default"]["LOCATION"]}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert _exceeded(api.trial())
+
+
+def test_client_ip_is_remote_addr_unless_a_trusted_proxy_says_otherwise(api, product, settings):
+    for i in range(3):
+        api.trial(machine=f"{i:032x}", email=f"u{i}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    # X-Forwarded-For is ignored by default: all three came from 10.0.0.1.
+    assert _exceeded(api.trial(machine="f" * 32, email="z@example.com", HTTP_X_FORWARDED_FOR="203.0.113.50"))
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    response = api.trial(machine="e" * 32, email="w@example.com", HTTP_X_FORWARDED_FOR="203.0.113.50")
+    assert response.status_code == 201
