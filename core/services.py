@@ -22,7 +22,9 @@ def message_queue(*, channel: str, to: str, body: str, key: str, subject: str = 
         from .tasks import deliver_message
 
         # Never enqueue inside the transaction: the worker could run before the row exists.
-        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+        # robust: the business change is committed by then, so a broker outage is logged,
+        # not turned into an error page; messages_requeue_stuck() sends the row later.
+        transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
     return message
 
 
@@ -60,6 +62,22 @@ def message_deliver(*, message_id: int) -> bool:
         last_error="",
     )
     return True
+
+
+def messages_requeue_stuck(*, grace_minutes: int = 10) -> int:
+    """Re-enqueue messages no worker took (broker down at commit, worker killed).
+    Safe to repeat: message_deliver() claims a row before sending."""
+    from .tasks import deliver_message
+
+    cutoff = timezone.now() - timedelta(minutes=grace_minutes)
+    ids = list(
+        OutboundMessage.objects.filter(
+            status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.FAILED], created_at__lte=cutoff
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        deliver_message.delay(pk)
+    return len(ids)
 
 
 def messages_purge(*, older_than_days: int = 365) -> int:

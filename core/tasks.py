@@ -19,3 +19,8 @@ def deliver_message(message_id: int) -> bool:
 @shared_task(name="core.purge_old_outbound_messages", time_limit=300, soft_time_limit=280)
 def purge_old_outbound_messages() -> int:
     return services.messages_purge()
+
+
+@shared_task(name="core.requeue_stuck_messages", time_limit=120, soft_time_limit=100)
+def requeue_stuck_messages() -> int:
+    return services.messages_requeue_stuck()

@@ -51,3 +51,8 @@ def send_expiry_reminders() -> dict[str, int]:
 )
 def emit_expired() -> int:
     return notifications.licenses_expired_notify()
+
+
+@shared_task(name="licenses.requeue_stuck_webhooks", time_limit=120, soft_time_limit=100)
+def requeue_stuck_webhooks() -> int:
+    return webhooks.webhooks_requeue_stuck()

@@ -266,3 +266,24 @@ def webhook_deliver(*, delivery_id: int) -> DeliveryOutcome:
         status,
     )
     return DeliveryOutcome(sent=False, status=status, status_code=status_code, error=error, retry_in=retry_in)
+
+
+def webhooks_requeue_stuck(*, grace_minutes: int = 10) -> int:
+    """Re-enqueue deliveries that no worker is taking care of.
+
+    A delivery is enqueued after commit; if the broker was down at that moment, or a
+    worker died with the task, nothing else would ever send it. Re-enqueueing is safe:
+    the claim in webhook_deliver() lets only one run send.
+    """
+    from .tasks import deliver_webhook
+
+    cutoff = timezone.now() - timedelta(minutes=grace_minutes)
+    stuck = WebhookDelivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=cutoff),
+        status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED],
+        created_at__lte=cutoff,
+    ).values_list("pk", flat=True)
+    ids = list(stuck[:1000])
+    for pk in ids:
+        deliver_webhook.delay(pk)
+    return len(ids)

@@ -91,3 +91,19 @@ def test_outbox_is_visible_in_admin(staff_client):
     message_queue(channel="sms", to="+221770000000", body="Votre devis", key="k5")
     html = staff_client.get("/admin/core/outboundmessage/").content.decode()
     assert "+221770000000" in html
+
+
+def test_a_message_whose_enqueue_was_lost_is_sent_by_the_sweeper():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.services import messages_requeue_stuck
+
+    message = message_queue(channel="email", to="a@example.com", subject="s", body="b", key="lost")
+    # No on_commit ran (as if the broker was down when the transaction committed).
+    assert messages_requeue_stuck() == 0  # too recent: a worker may still be on it
+    OutboundMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert messages_requeue_stuck() == 1
+    assert len(mail.outbox) == 1
+    assert messages_requeue_stuck() == 0

@@ -143,6 +143,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Later domains add their periodic jobs here (hourly deposit checks, nightly lead expiry...).
 CELERY_BEAT_SCHEDULE: dict = {
+    # Messages and webhooks whose enqueue was lost (broker down at commit, worker killed).
+    "core-requeue-stuck-messages": {"task": "core.requeue_stuck_messages", "schedule": 10 * 60},
+    "licenses-requeue-stuck-webhooks": {"task": "licenses.requeue_stuck_webhooks", "schedule": 10 * 60},
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
         "schedule": 24 * 60 * 60,

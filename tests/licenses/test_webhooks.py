@@ -369,3 +369,20 @@ def test_a_rolled_back_change_sends_nothing(receiver, ef_product, django_capture
     assert callbacks == []
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_delivery_whose_enqueue_was_lost_is_sent_by_the_sweeper(receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from licenses.webhooks import webhooks_requeue_stuck
+
+    delivery = make_delivery(make_endpoint(receiver.url))
+    assert webhooks_requeue_stuck() == 0  # too recent: its task may still be queued
+    WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(minutes=30))
+    assert webhooks_requeue_stuck() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and len(receiver.requests) == 1
+    assert webhooks_requeue_stuck() == 0
