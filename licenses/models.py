@@ -158,7 +158,7 @@ class LicenseEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
-    user_agent = models.CharField(_("client"), max_length=300, blank=True)
+    user_agent = models.CharField(_("logiciel client"), max_length=300, blank=True)
     app_version = models.CharField(_("version"), max_length=20, blank=True)
     os_info = models.CharField(_("système"), max_length=200, blank=True)
     actor = models.ForeignKey(

@@ -248,10 +248,16 @@ def test_changing_any_byte_of_a_key_makes_it_fail(api, product):
     assert api.post("/licenses/validate", {"machine_id": MACHINE, "license_key": tampered}).status_code == 404
 
 
-def test_validate_runs_three_queries(api, product, django_assert_num_queries):
+def test_validate_runs_two_queries_and_logs_the_validation(api, product, django_assert_num_queries):
     key = _trial_key(api)
-    with django_assert_num_queries(3):
-        assert api.post("/licenses/validate", {"machine_id": MACHINE, "license_key": key}).json()["valid"]
+    with django_assert_num_queries(2):
+        response = api.post(
+            "/licenses/validate", {"machine_id": MACHINE, "license_key": key}, HTTP_USER_AGENT="EasyFacture/1.6.0"
+        )
+    assert response.json()["valid"] is True
+    event = LicenseEvent.objects.get(action="validated")
+    assert event.ip_address == "10.0.0.1" and event.user_agent == "EasyFacture/1.6.0" and event.details == {}
+    assert License.objects.get().last_validated_at == event.created_at
 
 
 def test_rotated_keys_stay_verifiable_by_key_id(api, product, settings):
