@@ -203,8 +203,12 @@ def _license_from_key(license_key: str) -> tuple[License, dict]:
         payload = signing.verify(license_key)
     except signing.InvalidLicenseKey:
         raise not_found from None
-    lic = License.objects.select_related("product").filter(pk=payload.get("lid")).first()
-    if lic is None or lic.machine_id != payload.get("mid"):
+    try:
+        # get() rather than first(): no ORDER BY to build and run on the hot path.
+        lic = License.objects.select_related("product").get(pk=int(payload.get("lid")))
+    except (License.DoesNotExist, TypeError, ValueError):
+        raise not_found from None
+    if lic.machine_id != payload.get("mid"):
         raise not_found
     return lic, payload
 
