@@ -51,13 +51,20 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
     return response
 
 
+def _generic_json(body: dict, status: int) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    # Lets an API with its own error envelope (licenses) re-wrap this generic body.
+    response.generic_api_error = True
+    return response
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": "not_found", "message": _("Ressource introuvable.")}, status=404)
+        return _generic_json({"error": "not_found", "message": _("Ressource introuvable.")}, 404)
     return render(request, "core/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": "server_error", "message": _("Erreur interne, réessayez plus tard.")}, status=500)
+        return _generic_json({"error": "server_error", "message": _("Erreur interne, réessayez plus tard.")}, 500)
     return render(request, "core/500.html", status=500)

@@ -313,3 +313,18 @@ def test_heartbeat_with_a_key_from_another_machine_is_refused(api, product):
     key = _trial_key(api)
     response = api.post("/licenses/heartbeat", {"machine_id": OTHER_MACHINE, "license_key": key})
     assert response.status_code == 403 and response.json()["error"] == "MACHINE_MISMATCH"
+
+
+@pytest.mark.parametrize(
+    "method,path,status,code",
+    [
+        ("get", "/api/v1/licenses/trial", 405, "METHOD_NOT_ALLOWED"),
+        ("put", "/api/v1/licenses/validate", 405, "METHOD_NOT_ALLOWED"),
+        ("get", "/api/v1/nope", 404, "NOT_FOUND"),
+    ],
+)
+def test_unknown_routes_and_wrong_methods_answer_in_the_envelope(client, method, path, status, code):
+    response = getattr(client, method)(path)
+    assert response.status_code == status and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) >= ENVELOPE and body["error"] == code and body["request_id"] == response["X-Request-ID"]
