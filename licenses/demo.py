@@ -7,13 +7,25 @@ from datetime import timedelta
 from django.utils import timezone
 
 from .models import ActivationCode, License, LicenseType, Product
-from .services import activation_codes_generate, license_activate, license_revoke, license_trial_create
+from .services import (
+    activation_codes_generate,
+    license_activate,
+    license_heartbeat,
+    license_revoke,
+    license_trial_create,
+)
 
 MACHINES = {
     "trial": "0123456789abcdef0123456789abcdef",
     "annual": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
     "expired": "ffffeeeeddddccccbbbbaaaa99998888",
     "revoked": "deadbeefdeadbeefdeadbeefdeadbeef",
+    "converted": "c0ffee00c0ffee00c0ffee00c0ffee00",
+}
+HEARTBEATS = {
+    "trial": ("1.6.0", "Windows 11 Pro"),
+    "annual": ("1.6.1", "Windows 10 Home"),
+    "converted": ("1.6.1", "Windows 11 Pro"),
 }
 
 
@@ -40,6 +52,17 @@ def seed() -> list[str]:
             product_slug="easyfacture", machine_id=MACHINES["revoked"], email="fraude@example.com"
         )
         license_revoke(license=lic, reason="Démo : clé partagée publiquement")
+    if MACHINES["converted"] not in existing:
+        license_trial_create(product_slug="easyfacture", machine_id=MACHINES["converted"], email="pme@example.com")
+        code = activation_codes_generate(
+            product=product, license_type=LicenseType.MONTHLY, duration_days=30, count=1, notes="demo"
+        )[0]
+        license_activate(machine_id=MACHINES["converted"], activation_code=code.code, email="pme@example.com")
+        for name, (version, os_info) in HEARTBEATS.items():
+            lic = License.objects.get(product=product, machine_id=MACHINES[name])
+            license_heartbeat(
+                machine_id=lic.machine_id, license_key=lic.license_key, app_version=version, os_info=os_info
+            )
     unused = ActivationCode.objects.filter(product=product, used_at__isnull=True, notes="demo")
     if unused.count() < 3:
         activation_codes_generate(
