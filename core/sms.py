@@ -1,15 +1,17 @@
 """Pluggable SMS backends, chosen by the SMS_BACKEND setting."""
 
+import abc
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(abc.ABC):
     name = "base"
 
+    @abc.abstractmethod
     def send(self, *, to: str, body: str) -> str:
         """Send one SMS; return the provider's message id. Raise on failure."""
-        raise NotImplementedError
 
 
 class OutboxBackend(BaseSmsBackend):

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -156,8 +156,9 @@ class TrackedAdminMixin:
         }
         return TemplateResponse(request, "admin/tracking/status_change.html", context)
 
-    def status_change(self, request: HttpRequest, obj, data: dict) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def status_change(self, request: HttpRequest, obj, data: dict) -> None:
+        """Apply the change through the service's own function (each service defines one)."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define status_change() calling its service")
 
     def origin(self, request: HttpRequest) -> Origin:
         return Origin.from_request(request)
