@@ -27,28 +27,22 @@ def deliver_webhook(self, delivery_id: int) -> str:
 # The daily jobs can run twice (beat restart, manual run): every notice is claimed
 # per license before it is sent. When the database is unavailable the run is retried;
 # licenses already handled are skipped by the retry since their claim is recorded.
-@shared_task(
-    name="licenses.send_expiry_reminders",
-    autoretry_for=(OperationalError,),
-    retry_backoff=60,
-    retry_backoff_max=1800,
-    max_retries=5,
-    time_limit=900,
-    soft_time_limit=840,
-)
+DAILY_JOB = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 1800,
+    "max_retries": 5,
+    "time_limit": 900,
+    "soft_time_limit": 840,
+}
+
+
+@shared_task(name="licenses.send_expiry_reminders", **DAILY_JOB)
 def send_expiry_reminders() -> dict[str, int]:
     return notifications.license_expiry_reminders_send()
 
 
-@shared_task(
-    name="licenses.emit_expired",
-    autoretry_for=(OperationalError,),
-    retry_backoff=60,
-    retry_backoff_max=1800,
-    max_retries=5,
-    time_limit=900,
-    soft_time_limit=840,
-)
+@shared_task(name="licenses.emit_expired", **DAILY_JOB)
 def emit_expired() -> int:
     return notifications.licenses_expired_notify()
 
