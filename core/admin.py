@@ -3,6 +3,19 @@ from django.contrib import admin
 from .models import OutboundMessage
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the system: staff can look, nobody edits or deletes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "channel", "to", "subject", "status", "attempts", "sent_at", "backend")

@@ -27,6 +27,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
 from core.http import client_ip
 
 from .errors import LicenseError
@@ -588,19 +589,6 @@ class ActivationCodeAdmin(admin.ModelAdmin):
 
 
 # --- activity log ------------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the system: staff can look, nobody edits or deletes."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LicenseEvent)

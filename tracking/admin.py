@@ -7,6 +7,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+
 from . import registry
 from .models import TrackedItem, TrackingEvent
 from .services import Origin, TransitionError
@@ -27,22 +29,13 @@ class TrackedItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "item", "from_status", "status", "actor", "ip")
     list_filter = ("item__service", "status")
     search_fields = ("item__number", "item__reference", "note", "ip")
     list_select_related = ("item", "actor")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in TrackingEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TrackedAdminMixin:
