@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin
-from core.http import client_ip
+from core.origin import Origin
 
 from .errors import LicenseError
 from .models import (
@@ -43,7 +43,6 @@ from .models import (
 )
 from .selectors import STATUS_LABELS, status_q
 from .services import (
-    Caller,
     activation_codes_generate,
     license_extend,
     license_reinstate,
@@ -57,11 +56,6 @@ URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 DEFAULT_REVOKE_REASON = _("Révoquée depuis l'admin")
 ACTIVITY_ROWS = 50
 STATUS_COLORS = {"active": "#127a43", "expired": "#8a6d00", "revoked": "#b42318"}
-
-
-def caller_for(request: HttpRequest) -> Caller:
-    """Who did it and from where, for the activity log."""
-    return Caller(ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300], actor=request.user)
 
 
 def _when(value) -> str:
@@ -312,10 +306,10 @@ class LicenseAdmin(admin.ModelAdmin):
     def revoke_selected(self, request, queryset):
         form = RevokeForm(request.POST if "post" in request.POST else None)
         if form.is_bound and form.is_valid():
-            caller = caller_for(request)
+            origin = Origin.from_request(request)
             done = 0
             for lic in queryset.filter(is_revoked=False):
-                license_revoke(license=lic, reason=form.cleaned_data["reason"], caller=caller)
+                license_revoke(license=lic, reason=form.cleaned_data["reason"], origin=origin)
                 done += 1
             self.message_user(
                 request,
@@ -336,10 +330,10 @@ class LicenseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Rétablir les licences sélectionnées"), permissions=["change"])
     def reinstate_selected(self, request, queryset):
-        caller = caller_for(request)
+        origin = Origin.from_request(request)
         done = 0
         for lic in queryset.filter(is_revoked=True):
-            license_reinstate(license=lic, caller=caller)
+            license_reinstate(license=lic, origin=origin)
             done += 1
         self.message_user(
             request,
@@ -348,10 +342,10 @@ class LicenseAdmin(admin.ModelAdmin):
         )
 
     def _extend(self, request, queryset, days: int) -> None:
-        caller = caller_for(request)
+        origin = Origin.from_request(request)
         done = 0
         for lic in queryset.filter(expires_at__isnull=False):
-            license_extend(license=lic, days=days, caller=caller)
+            license_extend(license=lic, days=days, origin=origin)
             done += 1
         skipped = queryset.filter(expires_at__isnull=True).count()
         message = ngettext(

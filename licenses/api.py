@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 
 from core import ratelimit
 from core.http import client_ip
+from core.origin import Origin
 
 from . import selectors, services, signing
 from .auth import AdminBearer, can_manage, issue_tokens, user_from_token
@@ -125,16 +126,6 @@ def limit(request: HttpRequest, scope: str, rate: str, ident: str | None = None)
         )
 
 
-def caller(request: HttpRequest, app_version: str = "") -> services.Caller:
-    user = getattr(request, "user", None)
-    return services.Caller(
-        ip=client_ip(request),
-        user_agent=request.headers.get("User-Agent", ""),
-        app_version=app_version,
-        actor=user if user is not None and user.is_authenticated else None,
-    )
-
-
 def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
@@ -205,7 +196,7 @@ def trial(request: HttpRequest, payload: TrialIn):
         product_slug=payload.product,
         machine_id=payload.machine_id,
         email=payload.email,
-        caller=caller(request, payload.version),
+        origin=Origin.from_request(request, app_version=payload.version),
     )
     return JsonResponse(license_answer(lic, _("Licence trial créée avec succès")), status=201)
 
@@ -217,7 +208,7 @@ def activate(request: HttpRequest, payload: ActivateIn):
         machine_id=payload.machine_id,
         activation_code=payload.activation_code,
         email=payload.email,
-        caller=caller(request),
+        origin=Origin.from_request(request),
     )
     return JsonResponse(license_answer(lic, _("Licence activée avec succès")))
 
@@ -226,7 +217,7 @@ def activate(request: HttpRequest, payload: ActivateIn):
 def validate(request: HttpRequest, payload: ValidateIn):
     limit(request, "validate", settings.LICENSE_RATE_VALIDATE)
     result = services.license_validate(
-        machine_id=payload.machine_id, license_key=payload.license_key, caller=caller(request)
+        machine_id=payload.machine_id, license_key=payload.license_key, origin=Origin.from_request(request)
     )
     lic, now = result.license, timezone.now()
     if result.valid:
@@ -258,7 +249,7 @@ def heartbeat(request: HttpRequest, payload: HeartbeatIn):
         license_key=payload.license_key,
         app_version=payload.app_version,
         os_info=payload.os_info,
-        caller=caller(request, payload.app_version),
+        origin=Origin.from_request(request, app_version=payload.app_version),
     )
     return {"success": True, "message": _("Heartbeat enregistré"), "last_check": iso(lic.last_heartbeat_at)}
 
@@ -324,7 +315,7 @@ def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str
         reason = RevokeIn(**StrictJsonParser().parse_body(request)).reason
     licenses = _machine_licenses(machine_id, product)
     for lic in licenses:
-        services.license_revoke(license=lic, reason=reason, caller=caller(request))
+        services.license_revoke(license=lic, reason=reason, origin=Origin.from_request(request))
     return {"success": True, "message": _("Licence révoquée avec succès"), "revoked": len(licenses)}
 
 
@@ -337,7 +328,7 @@ def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str
 def reinstate(request: HttpRequest, machine_id: str, product: str | None = None):
     licenses = _machine_licenses(machine_id, product)
     for lic in licenses:
-        services.license_reinstate(license=lic, caller=caller(request))
+        services.license_reinstate(license=lic, origin=Origin.from_request(request))
     return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
 
 

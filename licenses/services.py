@@ -15,27 +15,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracking.numbers import ALPHABET
+from core.crockford import ALPHABET, TYPOS
+from core.origin import SYSTEM, Origin
 
 from . import signing, webhooks
 from .errors import LicenseError
 from .models import PAID_TYPES, ActivationCode, License, LicenseEvent, LicenseType, Product
 
 MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
-_CODE_TYPO = str.maketrans({"I": "1", "L": "1", "O": "0"})
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Where a request came from, for the activity log."""
-
-    ip: str | None = None
-    user_agent: str = ""
-    app_version: str = ""
-    actor: object | None = None
-
-
-SYSTEM = Caller()
 
 
 def days_remaining(expires_at: datetime | None, now: datetime | None = None) -> int | None:
@@ -45,15 +32,15 @@ def days_remaining(expires_at: datetime | None, now: datetime | None = None) -> 
     return max(0, math.ceil(seconds / 86400))
 
 
-def _log(lic: License, action: str, caller: Caller, **details) -> LicenseEvent:
+def _log(lic: License, action: str, origin: Origin, **details) -> LicenseEvent:
     return LicenseEvent.objects.create(
         license=lic,
         action=action,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent[:300],
-        app_version=caller.app_version[:20],
+        ip_address=origin.ip,
+        user_agent=origin.user_agent[:300],
+        app_version=origin.app_version[:20],
         os_info=str(details.pop("os_info", ""))[:200],
-        actor=caller.actor,
+        actor=origin.actor,
         details=details,
     )
 
@@ -85,7 +72,7 @@ def _product(slug: str, *, lock: bool = False) -> Product:
 
 
 @transaction.atomic
-def license_trial_create(*, product_slug: str, machine_id: str, email: str, caller: Caller = SYSTEM) -> License:
+def license_trial_create(*, product_slug: str, machine_id: str, email: str, origin: Origin = SYSTEM) -> License:
     """A 30-day trial, once per machine and product, ever; at most N trials per e-mail."""
     # Locking the product row serialises trial creation for the product, so that two
     # simultaneous requests cannot both pass the per-e-mail cap below.
@@ -117,9 +104,9 @@ def license_trial_create(*, product_slug: str, machine_id: str, email: str, call
         created_at=now,
         trial_started_at=now,
         expires_at=now + timedelta(days=product.trial_days),
-        app_version=caller.app_version[:20],
-        ip_address=caller.ip,
-        user_agent=caller.user_agent[:300],
+        app_version=origin.app_version[:20],
+        ip_address=origin.ip,
+        user_agent=origin.user_agent[:300],
     )
     try:
         # A concurrent request for the same machine loses on the unique constraint.
@@ -131,13 +118,13 @@ def license_trial_create(*, product_slug: str, machine_id: str, email: str, call
         ) from exc
     _issue_key(lic)
     lic.save(update_fields=["license_key", "key_id"])
-    _log(lic, LicenseEvent.Action.TRIAL_CREATED, caller)
+    _log(lic, LicenseEvent.Action.TRIAL_CREATED, origin)
     webhooks.emit(event="license.created", license=lic)
     return lic
 
 
 def normalize_code(raw: str) -> str | None:
-    compact = re.sub(r"[\s\-]", "", (raw or "").upper()).translate(_CODE_TYPO)
+    compact = re.sub(r"[\s\-]", "", (raw or "").upper()).translate(TYPOS)
     if len(compact) != 16 or any(c not in ALPHABET for c in compact):
         return None
     return "-".join(compact[i : i + 4] for i in range(0, 16, 4))
@@ -148,7 +135,7 @@ def _invalid_code() -> LicenseError:
 
 
 @transaction.atomic
-def license_activate(*, machine_id: str, activation_code: str, email: str, caller: Caller = SYSTEM) -> License:
+def license_activate(*, machine_id: str, activation_code: str, email: str, origin: Origin = SYSTEM) -> License:
     code_value = normalize_code(activation_code)
     if code_value is None:
         raise _invalid_code()
@@ -183,14 +170,14 @@ def license_activate(*, machine_id: str, activation_code: str, email: str, calle
     lic.license_type = code.license_type
     lic.email = email
     lic.activated_at = now
-    lic.ip_address = caller.ip
-    lic.user_agent = caller.user_agent[:300]
+    lic.ip_address = origin.ip
+    lic.user_agent = origin.user_agent[:300]
     lic.save()
     _issue_key(lic)
     lic.save(update_fields=["license_key", "key_id"])
     code.used_by = lic
     code.save(update_fields=["used_by"])
-    _log(lic, LicenseEvent.Action.ACTIVATED, caller, code=code.code, license_type=lic.license_type)
+    _log(lic, LicenseEvent.Action.ACTIVATED, origin, code=code.code, license_type=lic.license_type)
     if created:
         webhooks.emit(event="license.created", license=lic)
     webhooks.emit(event="license.activated", license=lic)
@@ -221,11 +208,11 @@ class Validation:
     message: str = ""
 
 
-def license_validate(*, machine_id: str, license_key: str, caller: Caller = SYSTEM) -> Validation:
+def license_validate(*, machine_id: str, license_key: str, origin: Origin = SYSTEM) -> Validation:
     """Two queries on PostgreSQL: the license, then one statement that stamps it and logs."""
     lic, payload = _license_from_key(license_key)
     now = timezone.now()
-    _record_validation(lic, caller, now)
+    _record_validation(lic, origin, now)
     if payload.get("mid") != machine_id:
         return Validation(lic, False, "MACHINE_MISMATCH", _("Cette licence appartient à une autre machine."))
     if lic.is_revoked:
@@ -244,7 +231,7 @@ VALUES (%s, %s, %s, %s, %s, %s, '', NULL, '{}')
 """
 
 
-def _record_validation(lic: License, caller: Caller, now: datetime) -> None:
+def _record_validation(lic: License, origin: Origin, now: datetime) -> None:
     """Stamp last_validated_at and append the activity row.
 
     Validation is the hot path of the license server (every app start), so on
@@ -254,7 +241,7 @@ def _record_validation(lic: License, caller: Caller, now: datetime) -> None:
     if connection.vendor != "postgresql":
         with transaction.atomic(savepoint=False):
             License.objects.filter(pk=lic.pk).update(last_validated_at=now)
-            _log(lic, LicenseEvent.Action.VALIDATED, caller)
+            _log(lic, LicenseEvent.Action.VALIDATED, origin)
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -265,15 +252,15 @@ def _record_validation(lic: License, caller: Caller, now: datetime) -> None:
                 lic.pk,
                 LicenseEvent.Action.VALIDATED,
                 now,
-                caller.ip,
-                caller.user_agent[:300],
-                caller.app_version[:20],
+                origin.ip,
+                origin.user_agent[:300],
+                origin.app_version[:20],
             ],
         )
 
 
 def license_heartbeat(
-    *, machine_id: str, license_key: str, app_version: str, os_info: str, caller: Caller = SYSTEM
+    *, machine_id: str, license_key: str, app_version: str, os_info: str, origin: Origin = SYSTEM
 ) -> License:
     lic, payload = _license_from_key(license_key)
     if payload.get("mid") != machine_id:
@@ -281,7 +268,7 @@ def license_heartbeat(
     now = timezone.now()
     License.objects.filter(pk=lic.pk).update(last_heartbeat_at=now, app_version=app_version[:20], os_info=os_info[:200])
     lic.last_heartbeat_at = now
-    _log(lic, LicenseEvent.Action.HEARTBEAT, caller, os_info=os_info)
+    _log(lic, LicenseEvent.Action.HEARTBEAT, origin, os_info=os_info)
     return lic
 
 
@@ -289,30 +276,30 @@ def license_heartbeat(
 
 
 @transaction.atomic
-def license_revoke(*, license: License, reason: str = "", caller: Caller = SYSTEM) -> License:
+def license_revoke(*, license: License, reason: str = "", origin: Origin = SYSTEM) -> License:
     lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
     if lic.is_revoked:
         return lic
     lic.is_revoked, lic.revoked_at, lic.revoked_reason = True, timezone.now(), reason
     lic.save(update_fields=["is_revoked", "revoked_at", "revoked_reason"])
-    _log(lic, LicenseEvent.Action.REVOKED, caller, reason=reason)
+    _log(lic, LicenseEvent.Action.REVOKED, origin, reason=reason)
     webhooks.emit(event="license.revoked", license=lic)
     return lic
 
 
 @transaction.atomic
-def license_reinstate(*, license: License, caller: Caller = SYSTEM) -> License:
+def license_reinstate(*, license: License, origin: Origin = SYSTEM) -> License:
     lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
     if not lic.is_revoked:
         return lic
     lic.is_revoked, lic.revoked_at, lic.revoked_reason = False, None, ""
     lic.save(update_fields=["is_revoked", "revoked_at", "revoked_reason"])
-    _log(lic, LicenseEvent.Action.REINSTATED, caller)
+    _log(lic, LicenseEvent.Action.REINSTATED, origin)
     return lic
 
 
 @transaction.atomic
-def license_extend(*, license: License, days: int, caller: Caller = SYSTEM) -> License:
+def license_extend(*, license: License, days: int, origin: Origin = SYSTEM) -> License:
     if days <= 0:
         raise ValueError("days must be positive")
     lic = License.objects.select_for_update().select_related("product").get(pk=license.pk)
@@ -321,7 +308,7 @@ def license_extend(*, license: License, days: int, caller: Caller = SYSTEM) -> L
     lic.expires_at = max(lic.expires_at, timezone.now()) + timedelta(days=days)
     _issue_key(lic)
     lic.save(update_fields=["expires_at", "license_key", "key_id"])
-    _log(lic, LicenseEvent.Action.EXTENDED, caller, days=days)
+    _log(lic, LicenseEvent.Action.EXTENDED, origin, days=days)
     return lic
 
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
-from tracking.services import SYSTEM, Origin, status_transition, tracked_item_allocate
+from core.origin import SYSTEM, Origin
+from tracking.services import status_transition, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
 

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from core.http import ratelimit_key
-from tracking.services import Origin
+from core.origin import Origin
 
 from .forms import RentalForm
 from .models import RentalVehicle

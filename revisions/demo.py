@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from tracking.services import SYSTEM
+from core.origin import SYSTEM
 
 from .models import Revision
 from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from core.http import ratelimit_key
-from tracking.services import Origin, TransitionError
+from core.origin import Origin
+from tracking.services import TransitionError
 from tracking.views import find_or_refuse
 
 from .forms import RevisionRequestForm

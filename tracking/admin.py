@@ -8,10 +8,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
+from core.origin import Origin
 
 from . import registry
 from .models import TrackedItem, TrackingEvent
-from .services import Origin, TransitionError
+from .services import TransitionError
 
 
 @admin.register(TrackedItem)

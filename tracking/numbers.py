@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 import secrets
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+from core.crockford import ALPHABET, TYPOS
+
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
-# What people type for what they mean: Crockford's decoding rules.
-_TYPO = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 _COMPACT = re.compile(r"^([A-Z]{2,5})([0-9]{4})([0-9A-Z]{8})$")
 RANDOM_SYMBOLS = 7
@@ -75,7 +74,7 @@ def normalize(raw: str) -> str | None:
     compact = _SEPARATORS.sub("", raw).upper()
     if len(compact) < 14:
         return None
-    prefix, rest = compact[:-12], compact[-12:].translate(_TYPO)
+    prefix, rest = compact[:-12], compact[-12:].translate(TYPOS)
     match = _COMPACT.match(prefix + rest)
     if not match:
         return None

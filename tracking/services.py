@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+
+from core.origin import SYSTEM, Origin
 
 from . import caching, numbers, registry
 from .models import TrackedItem, TrackingEvent
@@ -19,25 +18,6 @@ class TransitionError(Exception):
             f"{service.prefix}: « {service.status_label(from_status)} » → « {service.status_label(to_status)} » "
             "n'est pas autorisé"
         )
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who caused an event and from where (kept for staff, never shown publicly)."""
-
-    actor: AbstractBaseUser | None = None
-    ip: str | None = None
-    user_agent: str = ""
-
-    @classmethod
-    def from_request(cls, request) -> Origin:
-        from core.http import client_ip
-
-        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
-        return cls(actor=user, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300])
-
-
-SYSTEM = Origin()
 
 
 @transaction.atomic

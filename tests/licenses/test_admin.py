@@ -8,8 +8,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
+from core.origin import SYSTEM
 from licenses.models import ActivationCode, License, LicenseEvent, Product
-from licenses.services import Caller, activation_codes_generate, license_validate
+from licenses.services import activation_codes_generate, license_validate
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_extend_actions_push_the_expiry_and_reissue_the_key(staff_client, produc
     lic.refresh_from_db()
     assert lic.expires_at == before + timedelta(days=days)
     assert lic.license_key.startswith("EF1.") and lic.license_key != "EF1.test.sig"
-    assert license_validate(machine_id=lic.machine_id, license_key=lic.license_key, caller=Caller()).valid
+    assert license_validate(machine_id=lic.machine_id, license_key=lic.license_key, origin=SYSTEM).valid
     event = LicenseEvent.objects.get(license=lic, action="extended")
     assert event.details == {"days": days} and event.actor == staff_client.user
     lifetime.refresh_from_db()
