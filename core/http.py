@@ -1,5 +1,56 @@
+"""The client's address, as rate limits and audit rows see it."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# IPv6 clients get a whole /64 from their provider (one home, one phone): counting
+# single addresses would let one client rotate through billions of them.
+IPV6_PREFIX = 64
+
+
+def parse_ip(value: str) -> IPAddress | None:
+    """An address, or None when `value` is not one. IPv4-mapped IPv6 (::ffff:a.b.c.d,
+    what a dual-stack socket reports for an IPv4 peer) is the IPv4 address."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+@lru_cache(maxsize=8)
+def _parse_trusted(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} is neither an IP address nor a CIDR range "
+                "(expected e.g. 10.0.0.0/8,172.16.0.0/12,::1)."
+            ) from None
+    return tuple(networks)
+
+
+def trusted_proxies() -> tuple[IPNetwork, ...]:
+    """TRUSTED_PROXIES as networks, parsed once per value (CoreConfig.ready() parses it
+    at startup, so an invalid entry stops the server instead of the first request)."""
+    return _parse_trusted(tuple(entry for entry in settings.TRUSTED_PROXIES if entry.strip()))
+
+
+def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
+    return any(address in network for network in networks)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -7,19 +58,30 @@ def client_ip(request: HttpRequest) -> str:
 
     REMOTE_ADDR, unless it is a trusted proxy (TRUSTED_PROXIES): then the right-most
     X-Forwarded-For entry that is not itself a trusted proxy. Entries further left
-    can be forged by the client, so they are never used.
+    can be forged by the client, so they are never used; entries that are not
+    addresses are skipped.
     """
-    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
-    trusted = settings.TRUSTED_PROXIES
-    if remote not in trusted:
-        return remote
-    forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(forwarded):
-        if hop not in trusted:
-            return hop
-    return remote
+    remote = parse_ip(request.META.get("REMOTE_ADDR", "") or "")
+    if remote is None:
+        return "0.0.0.0"  # noqa: S104 - a Unix socket peer: no address to count
+    networks = trusted_proxies()
+    if not _is_trusted(remote, networks):
+        return str(remote)
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = parse_ip(hop)
+        if address is not None and not _is_trusted(address, networks):
+            return str(address)
+    return str(remote)
+
+
+def client_ip_key(request: HttpRequest) -> str:
+    """What IP-keyed rate limits count: the IPv4 address, or the IPv6 /64 network."""
+    address = ipaddress.ip_address(client_ip(request))
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
+    return str(address)
 
 
 def ratelimit_key(group: str, request: HttpRequest) -> str:
     """Key function for django-ratelimit."""
-    return client_ip(request)
+    return client_ip_key(request)
