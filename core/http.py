@@ -80,8 +80,3 @@ def client_ip_key(request: HttpRequest) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
     return str(address)
-
-
-def ratelimit_key(group: str, request: HttpRequest) -> str:
-    """Key function for django-ratelimit."""
-    return client_ip_key(request)

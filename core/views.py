@@ -7,6 +7,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from .errors import RateLimited
+from .limits import wait_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,12 +45,33 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = _("Trop de tentatives depuis votre adresse. Réessayez dans une heure.")
+    """The 429 of every HTML page and of the tracking JSON: the styled page (or
+    `{"error": "rate_limited", "message", "retry_after"}`) and Retry-After.
+
+    Also RATELIMIT_VIEW, for a bare django-ratelimit decorator with block=True: its
+    exception does not say when the window ends (core.limits' RateLimited does), so
+    the page then asks to retry in a minute rather than guess a longer wait.
+    """
+    if isinstance(exception, RateLimited):
+        message, retry_after = exception.message, exception.retry_after
+    else:
+        retry_after = 60
+        message = _("Trop de tentatives depuis votre adresse. Réessayez dans %(wait)s.") % {
+            "wait": wait_text(retry_after)
+        }
     if wants_json(request):
-        response = JsonResponse({"error": "rate_limited", "message": message, "retry_after": 3600}, status=429)
+        response = JsonResponse({"error": "rate_limited", "message": message, "retry_after": retry_after}, status=429)
     else:
         response = render(request, "core/429.html", {"message": message}, status=429)
-    response["Retry-After"] = "3600"
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def form_rate_limited(request: HttpRequest, template: str, context: dict, exception: RateLimited) -> HttpResponse:
+    """A public form refused by a rate limit: the same page with what was typed, the
+    wait stated above the form, status 429 and Retry-After."""
+    response = render(request, template, {**context, "rate_limited": exception.message}, status=429)
+    response["Retry-After"] = str(exception.retry_after)
     return response
 
 

@@ -21,8 +21,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from pydantic import Field, field_validator
 
-from core import ratelimit
-from core.http import client_ip
+from core import limits
+from core.errors import RateLimited
 from core.origin import Origin
 
 from . import selectors, services, signing
@@ -79,6 +79,11 @@ def _license_error(request, exc: LicenseError):
     return envelope(request, exc.code, exc.message, exc.status, exc.details, **exc.extra)
 
 
+@api.exception_handler(RateLimited)
+def _rate_limited(request, exc: RateLimited):
+    return envelope(request, "RATE_LIMIT_EXCEEDED", exc.message, 429, retry_after=exc.retry_after)
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
     details, code = {}, "INVALID_REQUEST"
@@ -116,14 +121,9 @@ def _server_error(request, exc):
 
 
 def limit(request: HttpRequest, scope: str, rate: str, ident: str | None = None) -> None:
-    usage = ratelimit.hit(f"licenses:{scope}", ident or client_ip(request), rate)
-    if usage.exceeded:
-        raise LicenseError(
-            "RATE_LIMIT_EXCEEDED",
-            _("Trop de requêtes. Réessayez plus tard."),
-            status=429,
-            retry_after=usage.retry_after,
-        )
+    limits.enforce(
+        request, group=f"licenses:{scope}", rate=rate, ident=ident, message=_("Trop de requêtes. Réessayez plus tard.")
+    )
 
 
 def iso(value: datetime | None) -> str | None:

@@ -2,32 +2,46 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
-from core.http import ratelimit_key
+from core import limits
+from core.errors import RateLimited
 from core.origin import Origin
+from core.views import form_rate_limited
 
 from .forms import RentalForm
 from .models import RentalVehicle
 from .services import rental_create
 
+TEMPLATE = "rentals/request_form.html"
 
-@require_http_methods(["GET", "POST"])
-@ratelimit(key=ratelimit_key, rate="10/h", method="POST", block=True, group="public-request-form")
-def request_form(request: HttpRequest) -> HttpResponse:
-    form = RentalForm(request.POST or None, initial={"vehicle": request.GET.get("vehicle")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            rental = rental_create(**form.cleaned_data, origin=Origin.from_request(request))
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        else:
-            return redirect("tracking:confirmation", number=rental.tracking.number)
+
+def _context(form: RentalForm) -> dict:
     fleet = list(RentalVehicle.objects.filter(is_active=True))
     rates = {str(v.pk): [str(v.daily_rate), v.currency] for v in fleet}
-    status = 400 if request.method == "POST" else 200
-    return render(request, "rentals/request_form.html", {"form": form, "fleet": fleet, "rates": rates}, status=status)
+    return {"form": form, "fleet": fleet, "rates": rates}
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest) -> HttpResponse:
+    form = RentalForm(request.POST or None, initial={"vehicle": request.GET.get("vehicle")})
+    if request.method != "POST":
+        return render(request, TEMPLATE, _context(form))
+    try:
+        limits.public_form_attempt(request)
+        if not form.is_valid():
+            return render(request, TEMPLATE, _context(form), status=400)
+        contact = {"email": form.cleaned_data["client_email"], "phone": form.cleaned_data["client_phone"]}
+        limits.public_form_check_contact(request, **contact)
+    except RateLimited as exc:
+        return form_rate_limited(request, TEMPLATE, _context(form), exc)
+    try:
+        rental = rental_create(**form.cleaned_data, origin=Origin.from_request(request))
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return render(request, TEMPLATE, _context(form), status=400)
+    limits.public_form_count_success(request, **contact)
+    return redirect("tracking:confirmation", number=rental.tracking.number)

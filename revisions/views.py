@@ -3,12 +3,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
-from core.http import ratelimit_key
+from core import limits
+from core.errors import RateLimited
 from core.origin import Origin
+from core.views import form_rate_limited
 from tracking.services import TransitionError
-from tracking.views import find_or_refuse
+from tracking.shortcuts import find_or_refuse
 
 from .forms import RevisionRequestForm
 from .models import Revision
@@ -16,14 +17,22 @@ from .services import revision_create, revision_quote_decide
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=ratelimit_key, rate="10/h", method="POST", block=True, group="public-request-form")
 def request_form(request: HttpRequest) -> HttpResponse:
     form = RevisionRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        revision = revision_create(**form.cleaned_data, origin=Origin.from_request(request))
-        return redirect("tracking:confirmation", number=revision.tracking.number)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "revisions/request_form.html", {"form": form}, status=status)
+    context, template = {"form": form}, "revisions/request_form.html"
+    if request.method != "POST":
+        return render(request, template, context)
+    try:
+        limits.public_form_attempt(request)
+        if not form.is_valid():
+            return render(request, template, context, status=400)
+        contact = {"email": form.cleaned_data["client_email"], "phone": form.cleaned_data["client_phone"]}
+        limits.public_form_check_contact(request, **contact)
+    except RateLimited as exc:
+        return form_rate_limited(request, template, context, exc)
+    revision = revision_create(**form.cleaned_data, origin=Origin.from_request(request))
+    limits.public_form_count_success(request, **contact)
+    return redirect("tracking:confirmation", number=revision.tracking.number)
 
 
 @require_POST

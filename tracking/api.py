@@ -6,6 +6,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
+from core.errors import RateLimited
+from core.views import ratelimited
+
 from . import throttle
 from .selectors import tracking_json
 
@@ -52,22 +55,23 @@ class ErrorOut(Schema):
     message: str
 
 
-def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message, **extra}, status=status)
+class RateLimitedOut(ErrorOut):
+    retry_after: int
 
 
-@api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: ErrorOut}, summary="Track a request")
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited):
+    # {"error": "rate_limited", "message", "retry_after"} and Retry-After, as every JSON 429.
+    return ratelimited(request, exc)
+
+
+def _error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+@api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: RateLimitedOut}, summary="Track a request")
 def track(request: HttpRequest, number: str):
-    verdict = throttle.check(request)
-    if verdict.blocked:
-        response = _error(
-            "rate_limited",
-            _("Trop de tentatives depuis votre adresse. Réessayez dans une heure."),
-            429,
-            retry_after=verdict.retry_after,
-        )
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+    throttle.check(request)
     data = tracking_json(raw_number=number)
     if data is None:
         throttle.record_failure(request)

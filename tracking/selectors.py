@@ -74,9 +74,19 @@ def _steps(service: registry.TrackedService, status: str, events: list[TrackingE
     ]
 
 
-def tracking_lookup(*, raw_number: str) -> TrackingView | None:
-    """Find a tracked item from what a customer typed. Two queries whatever the
-    service or the length of its history: the item with its related rows, then its events.
+@dataclass(frozen=True)
+class TrackedObject:
+    """A service's object (a Revision, a Rental...) found by its tracking number."""
+
+    number: str
+    service: registry.TrackedService
+    obj: Any
+
+
+def find_tracked(*, raw_number: str) -> TrackedObject | None:
+    """Find the object behind what a customer typed, in one query (the object, its
+    tracking row and the service's related rows). For other apps acting on an item
+    by number; the public pages use tracking_lookup(), which adds the history.
 
     Unknown, malformed and bad-check numbers all give None, so callers cannot tell
     them apart (and neither can someone enumerating numbers).
@@ -92,11 +102,19 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
         .filter(tracking__number=number)
         .first()
     )
-    if obj is None:
+    return None if obj is None else TrackedObject(number=number, service=service, obj=obj)
+
+
+def tracking_lookup(*, raw_number: str) -> TrackingView | None:
+    """Everything the public page shows for what a customer typed. Two queries whatever
+    the service or the length of its history: find_tracked(), then the item's events."""
+    found = find_tracked(raw_number=raw_number)
+    if found is None:
         return None
+    service, obj = found.service, found.obj
     events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id).order_by("at", "pk"))
     return TrackingView(
-        number=number,
+        number=found.number,
         service=service,
         obj=obj,
         status=obj.status,

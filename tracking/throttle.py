@@ -1,32 +1,24 @@
 """Failed-lookup throttle: more than N failed lookups per client IP and window → 429.
 
-Counted in the shared cache (core.ratelimit), so every gunicorn worker and server sees
-the same count. Only failures count; once the limit is reached every lookup from that
-IP is refused until the window ends, so a hit cannot be told apart from a miss by
-someone who keeps guessing. Checking costs one Redis GET on every tracking request.
+Counted by django-ratelimit in the shared cache (core.limits), so every gunicorn
+worker and server sees the same count; IPv6 clients are counted per /64. Only
+failures count; once the limit is reached every lookup from that IP is refused until
+the window ends, so a hit cannot be told apart from a miss by someone who keeps
+guessing.
 """
-
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from core import ratelimit
-from core.http import client_ip
+from core import limits
 
-SCOPE = "tracking-failed-lookups"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    blocked: bool
-    retry_after: int
+GROUP = "tracking-failed-lookups"
 
 
-def check(request: HttpRequest) -> Verdict:
-    usage = ratelimit.peek(SCOPE, client_ip(request), settings.TRACKING_FAILED_LOOKUPS_RATE)
-    return Verdict(blocked=usage.count >= usage.limit, retry_after=usage.retry_after)
+def check(request: HttpRequest) -> None:
+    """Raise core.errors.RateLimited once this client has used up its failed lookups."""
+    limits.check(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)
 
 
 def record_failure(request: HttpRequest) -> None:
-    ratelimit.hit(SCOPE, client_ip(request), settings.TRACKING_FAILED_LOOKUPS_RATE)
+    limits.count(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)

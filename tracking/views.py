@@ -1,40 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.views import ratelimited
-
-from . import registry, throttle
-from .selectors import TrackingView, tracking_lookup
-
-
-def _throttled(request: HttpRequest) -> HttpResponse | None:
-    verdict = throttle.check(request)
-    if verdict.blocked:
-        response = ratelimited(request)
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
-    return None
-
-
-def _not_found(request: HttpRequest, raw: str) -> HttpResponse:
-    throttle.record_failure(request)
-    # Same page and status for unknown, malformed and bad-check numbers.
-    return render(
-        request,
-        "tracking/lookup.html",
-        {
-            "error": _("Aucune demande ne correspond à ce numéro. Vérifiez-le et réessayez."),
-            "number": raw,
-            "services": registry.all_services(),
-        },
-        status=404,
-    )
-
-
-def find_or_refuse(request: HttpRequest, raw: str) -> TrackingView | HttpResponse:
-    return _throttled(request) or tracking_lookup(raw_number=raw) or _not_found(request, raw)
+from . import registry
+from .shortcuts import find_or_refuse
 
 
 @require_GET

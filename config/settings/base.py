@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view refused by a django-ratelimit decorator (block=True) gets RATELIMIT_VIEW's styled 429.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,8 +102,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # Outgoing SMS: the default backend only records the message in the outbox (visible in admin).
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
 
-# Client IP: REMOTE_ADDR, unless the request comes from one of these proxies, in which
-# case the right-most address of X-Forwarded-For that is not a trusted proxy is used.
+# Client IP: REMOTE_ADDR, unless the request comes from one of these proxies (addresses
+# or CIDR ranges, e.g. 10.0.0.0/8,::1; checked at startup), in which case the right-most
+# address of X-Forwarded-For that is not a trusted proxy is used.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Prefixes held for services that are not built yet, so no other service can claim them.
@@ -131,8 +134,17 @@ JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
 LICENSE_WEBHOOK_TIMEOUT = env.int("LICENSE_WEBHOOK_TIMEOUT", default=10)
 LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8)
 
+# --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
+# Public request forms: successful submissions per e-mail and per phone (typos do not
+# count), and every attempt per client IP (IPv6: per /64), a cap against floods.
+PUBLIC_FORM_RATE_PER_CONTACT = env.str("PUBLIC_FORM_RATE_PER_CONTACT", default="5/h")
+PUBLIC_FORM_RATE_PER_IP = env.str("PUBLIC_FORM_RATE_PER_IP", default="30/h")
+# Counters live in the shared cache (Redis), so every worker and server sees one count.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
+# key="ip" in a decorator counts core.http.client_ip (trusted proxies), IPv6 per /64.
+RATELIMIT_IP_META_KEY = "core.http.client_ip"
+RATELIMIT_IPV6_MASK = 64
 
 # Celery: the broker defaults to Redis when REDIS_URL is set; environments override.
 CELERY_TASK_TIME_LIMIT = 120

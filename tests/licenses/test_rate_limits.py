@@ -1,6 +1,8 @@
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings as django_settings
 
@@ -58,8 +60,9 @@ def test_two_processes_share_the_count(api, product):
     """Requests counted by another process (another gunicorn worker) count here too."""
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.test'; django.setup();"
-        "from core import ratelimit;"
-        "[ratelimit.hit('licenses:trial', '10.0.0.1', '3/h') for _ in range(3)]"
+        "from django.test import RequestFactory; from licenses.api import limit;"
+        "r = RequestFactory().post('/', REMOTE_ADDR='10.0.0.1');"
+        "[limit(r, 'trial', '3/h') for _ in range(3)]"
     )
     env = {"PATH": "/usr/bin:/bin", "TEST_REDIS_URL": django_settings.CACHES["default"]["LOCATION"]}
     result = subprocess.run(
@@ -77,3 +80,30 @@ def test_client_ip_is_remote_addr_unless_a_trusted_proxy_says_otherwise(api, pro
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
     response = api.trial(machine="e" * 32, email="w@example.com", HTTP_X_FORWARDED_FOR="203.0.113.50")
     assert response.status_code == 201
+
+
+def test_429_envelope_is_unchanged_and_retry_after_is_what_is_left_of_the_window(api, product, monkeypatch):
+    now = 1_900_000_000.0
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+    for i in range(3):
+        assert api.trial(machine=f"{i:032x}", email=f"u{i}@example.com").status_code == 201
+    response = api.trial(machine="f" * 32, email="x@example.com")
+    body = response.json()
+    assert set(body) == {"success", "error", "message", "details", "timestamp", "request_id", "retry_after"}
+    assert body["success"] is False and body["error"] == "RATE_LIMIT_EXCEEDED" and body["details"] == {}
+    window_end = django_ratelimit.core._get_window("10.0.0.1", 3600)
+    assert body["retry_after"] == int(response["Retry-After"]) == window_end + 1 - int(now)
+
+
+def test_heartbeat_is_limited_per_machine_not_per_ip(api, product):
+    key = api.trial(ip="10.1.1.1").json()["license_key"]
+    body = {"machine_id": MACHINE, "license_key": key, "app_version": "1.6.0"}
+    assert api.post("/licenses/heartbeat", body, ip="10.0.0.7").status_code == 200
+    assert _exceeded(api.post("/licenses/heartbeat", body, ip="10.0.0.8"))
+
+
+def test_ipv6_clients_share_one_counter_per_64(api, product):
+    for i in range(3):
+        assert api.trial(machine=f"{i:032x}", email=f"u{i}@example.com", ip=f"2001:db8:7:7::{i + 1}").status_code == 201
+    assert _exceeded(api.trial(machine="f" * 32, email="x@example.com", ip="2001:db8:7:7:ffff::1"))
+    assert api.trial(machine="e" * 32, email="y@example.com", ip="2001:db8:7:8::1").status_code == 201
