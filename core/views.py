@@ -49,8 +49,9 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
     `{"error": "rate_limited", "message", "retry_after"}`) and Retry-After.
 
     Also RATELIMIT_VIEW, for a bare django-ratelimit decorator with block=True: its
-    exception does not say when the window ends (core.limits' RateLimited does), so
-    the page then asks to retry in a minute rather than guess a longer wait.
+    exception does not say when its window ends (core.limits' RateLimited does), so
+    the page then asks for a minute: retrying early only costs another 429, while a
+    guessed longer wait could keep a customer out for nothing.
     """
     if isinstance(exception, RateLimited):
         message, retry_after = exception.message, exception.retry_after
