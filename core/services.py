@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import OutboundMessage
+from .retention import purge_in_batches
 from .sms import get_sms_backend
 
 
@@ -80,8 +81,8 @@ def messages_requeue_stuck(*, grace_minutes: int = 10) -> int:
     return len(ids)
 
 
-def messages_purge(*, older_than_days: int = 365) -> int:
-    """Drop delivered messages past their retention period (they hold personal data)."""
+def messages_purge(*, older_than_days: int) -> int:
+    """Drop delivered messages past their retention period (they hold personal data).
+    The beat job passes OUTBOX_RETENTION_DAYS."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _ = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT, sent_at__lt=cutoff).delete()
-    return deleted
+    return purge_in_batches(OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT, sent_at__lt=cutoff))

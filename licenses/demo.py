@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from . import reference_data
 from .models import ActivationCode, License, LicenseType, Product
 from .services import (
     activation_codes_generate,
@@ -30,10 +31,10 @@ HEARTBEATS = {
 
 
 def seed() -> list[str]:
-    product, _ = Product.objects.get_or_create(
-        slug="easyfacture",
-        defaults={"name": "EasyFacture", "renewal_url": "https://easyfacture.com/renew", "trial_days": 30},
-    )
+    # The product is reference data (migration 0003); made sure of here for a database
+    # flushed since (a demo reset), demo data only below.
+    reference_data.setup()
+    product = Product.objects.get(slug="easyfacture")
     existing = set(License.objects.filter(product=product).values_list("machine_id", flat=True))
     if MACHINES["trial"] not in existing:
         license_trial_create(product_slug="easyfacture", machine_id=MACHINES["trial"], email="essai@example.com")

@@ -1,9 +1,10 @@
 """Celery entry points for licenses. Thin: the work and its idempotence live in services."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
-from . import notifications, webhooks
+from . import notifications, retention, webhooks
 
 
 @shared_task(
@@ -45,6 +46,11 @@ def send_expiry_reminders() -> dict[str, int]:
 @shared_task(name="licenses.emit_expired", **DAILY_JOB)
 def emit_expired() -> int:
     return notifications.licenses_expired_notify()
+
+
+@shared_task(name="licenses.purge_old_activity", **DAILY_JOB)
+def purge_old_activity() -> int:
+    return retention.license_activity_purge(older_than_days=settings.LICENSE_ACTIVITY_RETENTION_DAYS)
 
 
 @shared_task(name="licenses.requeue_stuck_webhooks", time_limit=120, soft_time_limit=100)

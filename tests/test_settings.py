@@ -63,3 +63,29 @@ def test_production_pages_render_even_before_collectstatic(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["200", "200", "200"], result.stderr[-2000:]
+
+
+def _hsts_header(extra_env: dict) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    env.update(PROD_ENV)
+    env.update(extra_env)
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='services.example.com').get('/healthz', secure=True);"
+        "print(r.headers.get('Strict-Transport-Security', ''))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_hsts_preload_is_off_unless_opted_in():
+    assert _hsts_header({}) == "max-age=31536000; includeSubDomains"
+    assert _hsts_header({"SECURE_HSTS_PRELOAD": "true"}) == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_check_deploy_stays_clean_with_hsts_preload_opted_in():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env={**PROD_ENV, "SECURE_HSTS_PRELOAD": "true"})
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

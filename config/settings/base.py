@@ -90,6 +90,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Nightly PostgreSQL dumps (manage.py backup, restore). Copy them off the machine too.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+# A backup is deleted once older than KEEP_DAYS or beyond the KEEP_COUNT newest;
+# the newest is always kept.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+BACKUP_KEEP_COUNT = env.int("BACKUP_KEEP_COUNT", default=14)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -101,6 +107,8 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # Outgoing SMS: the default backend only records the message in the outbox (visible in admin).
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
+# Sent e-mails and SMS hold personal data: the outbox forgets them after this many days.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 
 # Client IP: REMOTE_ADDR, unless the request comes from one of these proxies (addresses
 # or CIDR ranges, e.g. 10.0.0.0/8,::1; checked at startup), in which case the right-most
@@ -133,6 +141,10 @@ JWT_ACCESS_SECONDS = env.int("JWT_ACCESS_SECONDS", default=3600)
 JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
 LICENSE_WEBHOOK_TIMEOUT = env.int("LICENSE_WEBHOOK_TIMEOUT", default=10)
 LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Validation and heartbeat events (IP address, client) are purged after this many days;
+# trials, activations, revocations and other admin actions are kept forever. At least
+# the statistics page's window (30 days), whose validations-per-day series reads them.
+LICENSE_ACTIVITY_RETENTION_DAYS = env.int("LICENSE_ACTIVITY_RETENTION_DAYS", default=400)
 
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not
@@ -159,9 +171,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Messages and webhooks whose enqueue was lost (broker down at commit, worker killed).
     "core-requeue-stuck-messages": {"task": "core.requeue_stuck_messages", "schedule": 10 * 60},
     "licenses-requeue-stuck-webhooks": {"task": "licenses.requeue_stuck_webhooks", "schedule": 10 * 60},
+    # Sent messages past OUTBOX_RETENTION_DAYS (personal data), in the quiet hours.
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=1, minute=15),
     },
     # crontab hours are in CELERY_TIMEZONE (TIME_ZONE, Africa/Casablanca by default).
     # Both jobs are safe to run twice: a beat restart or a manual run never duplicates a notice.
@@ -174,6 +187,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "licenses-emit-expired": {
         "task": "licenses.emit_expired",
         "schedule": crontab(hour=0, minute=30),
+    },
+    # Validation/heartbeat activity past LICENSE_ACTIVITY_RETENTION_DAYS; both purges run
+    # before the backup, so the next dump no longer holds the deleted rows.
+    "licenses-purge-old-activity": {
+        "task": "licenses.purge_old_activity",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    # Nightly database dump to BACKUP_DIR, with rotation (manage.py backup does the same).
+    "core-backup-database": {
+        "task": "core.backup_database",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

@@ -11,7 +11,10 @@ OTHER_MACHINE = "fedcba9876543210fedcba9876543210"
 
 @pytest.fixture
 def product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture", renewal_url="https://easyfacture.com/renew")
+    # The product also exists from its data migration: the fixture sets the state the tests expect.
+    return Product.objects.update_or_create(
+        slug="easyfacture", defaults={"name": "EasyFacture", "renewal_url": "https://easyfacture.com/renew"}
+    )[0]
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ CHANGELIST = "admin:licenses_license_changelist"
 
 @pytest.fixture
 def product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture")
+    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
 
 
 def make_license(product, n=1, **overrides):

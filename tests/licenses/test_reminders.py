@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ef_product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture")
+    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture", "renewal_url": ""})[0]
 
 
 def make_license(email="client@example.com", *, expires_in: timedelta | None = None) -> License:

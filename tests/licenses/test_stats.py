@@ -38,7 +38,7 @@ def make_license(product, n, **fields):
 @pytest.fixture
 def seeded(db):
     """Six licenses on two products; see the expected figures in each test."""
-    facture = Product.objects.create(slug="easyfacture", name="EasyFacture")
+    facture = Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
     stock = Product.objects.create(slug="easystock", name="EasyStock")
     win11, win10 = "Windows 11 Pro 23H2", "Windows 10 Home"
     l1 = make_license(facture, 1, trial_started_at=at(0), last_heartbeat_at=at(1), app_version="1.6.0", os_info=win11)

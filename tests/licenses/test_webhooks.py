@@ -75,7 +75,7 @@ def receiver():
 
 @pytest.fixture
 def ef_product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture")
+    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
 
 
 def make_endpoint(url, **kw):
