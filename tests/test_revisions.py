@@ -2,11 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from core.models import OutboundMessage
 from revisions.models import Revision
 from revisions.services import revision_quote_send
+from revisions.tracking import TRANSITIONS, check_transitions
 from tracking.models import TrackedItem, TrackingEvent
 
 from .factories import REVISION_FORM, make_revision
@@ -215,3 +217,10 @@ def test_change_page_links_to_quote_and_status_pages(staff_client):
     assert f"/admin/revisions/revision/{revision.pk}/devis/" in html
     assert f"/admin/revisions/revision/{revision.pk}/statut/" in html
     assert "Demande de révision reçue." in html  # the history table
+
+
+def test_an_open_status_that_cannot_be_cancelled_stops_the_start_up():
+    check_transitions(TRANSITIONS)  # the real map is fine
+    broken = {**TRANSITIONS, "en_cours": frozenset({"termine"})}
+    with pytest.raises(ImproperlyConfigured, match="en_cours"):
+        check_transitions(broken)
