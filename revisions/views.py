@@ -1,8 +1,12 @@
+import math
+
 from django.contrib import messages
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from core.http import ratelimit_key
@@ -10,9 +14,14 @@ from core.origin import Origin
 from tracking.services import TransitionError
 from tracking.views import find_or_refuse
 
-from .forms import RevisionRequestForm
+from .forms import QuoteDecisionForm, RevisionRequestForm
 from .models import Revision
-from .services import revision_create, revision_quote_decide
+from .quote_links import quote_link_version, quote_page_path
+from .services import RevisionError, revision_create, revision_quote_decide, revision_quote_link_send
+
+# "Renvoyer le lien" sends to the customer's own e-mail and phone, whoever presses it:
+# per revision (not per IP), so knowing a number cannot flood a customer or the SMS bill.
+LINK_RESEND_RATES = ("1/2m", "5/d")
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,23 +35,99 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return render(request, "revisions/request_form.html", {"form": form}, status=status)
 
 
+def _back(request: HttpRequest, number: str, error: str) -> HttpResponse:
+    """A refused answer: nothing recorded, back to the page, which shows the current quote."""
+    messages.error(request, error)
+    return redirect("tracking:detail", number=number)
+
+
 @require_POST
 def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
-    """Accept or decline a sent quote from the public tracking page."""
+    """Accept or decline a sent quote: `decision`, the `version` shown, the `token` of the
+    signed link from the quote's e-mail/SMS, and `confirm=1` to accept (without it, the
+    page's confirmation step)."""
     found = find_or_refuse(request, number)
     if isinstance(found, HttpResponse):
         return found
-    decision = request.POST.get("decision")
-    if not isinstance(found.obj, Revision) or decision not in {"accept", "decline"}:
-        messages.error(request, _("Action impossible."))
-        return redirect("tracking:detail", number=found.number)
+    form = QuoteDecisionForm(request.POST)
+    if not isinstance(found.obj, Revision) or not form.is_valid():
+        if isinstance(found.obj, Revision) and form.has_error("token", "required"):
+            return _back(request, found.number, _("Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS."))
+        return _back(request, found.number, _("Action impossible."))
+    revision, data = found.obj, form.cleaned_data
     try:
-        revision_quote_decide(revision=found.obj, accept=decision == "accept", origin=Origin.from_request(request))
+        link_version = quote_link_version(token=data["token"], revision=revision)
+    except signing.SignatureExpired:
+        return _back(request, found.number, _("Ce lien a expiré. Demandez un nouveau lien ci-dessous."))
+    except signing.BadSignature:
+        link_version = None
+    if link_version is None or link_version > revision.quote_version:
+        return _back(request, found.number, _("Ce lien n'est pas valide. Demandez un nouveau lien ci-dessous."))
+    if link_version != data["version"]:
+        return _back(
+            request, found.number, _("Ce lien concerne une version précédente du devis. Rien n'a été enregistré.")
+        )
+    accept = data["decision"] == "accept"
+    if accept and not data["confirm"]:
+        return redirect(quote_page_path(number=found.number, token=data["token"], confirm=True))
+    try:
+        revision_quote_decide(
+            revision=revision, accept=accept, quote_version=data["version"], origin=Origin.from_request(request)
+        )
+    except RevisionError as exc:
+        return _back(request, found.number, exc.message)
     except TransitionError:
-        messages.error(request, _("Ce devis n'attend plus de réponse."))
+        return _back(request, found.number, _("Ce devis n'attend plus de réponse."))
+    if accept:
+        messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
     else:
-        if decision == "accept":
-            messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
+        messages.success(request, _("Votre refus du devis est enregistré."))
+    return redirect("tracking:detail", number=found.number)
+
+
+def _link_resend_retry_after(request: HttpRequest, revision: Revision) -> int | None:
+    """Seconds before another link may be sent, or None if one may be sent now (counted)."""
+    for rate in LINK_RESEND_RATES:
+        # get_usage is is_ratelimited's own counter, which also tells when the window ends.
+        usage = get_usage(
+            request,
+            group="revisions.quote-link-resend",
+            key=lambda group, request: str(revision.pk),
+            rate=rate,
+            increment=True,
+        )
+        if usage and usage["should_limit"]:
+            return max(usage["time_left"], 1)
+    return None
+
+
+@require_POST
+def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
+    """The "Renvoyer le lien" button: the pending quote's signed link again, to the e-mail
+    and phone on file (never shown on the page)."""
+    found = find_or_refuse(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    if not isinstance(found.obj, Revision):
+        return _back(request, found.number, _("Action impossible."))
+    retry_after = _link_resend_retry_after(request, found.obj)
+    if retry_after is not None:
+        if retry_after <= 3600:
+            delay = _("%(minutes)s min") % {"minutes": math.ceil(retry_after / 60)}
         else:
-            messages.success(request, _("Votre refus du devis est enregistré."))
+            delay = _("%(hours)s h") % {"hours": math.ceil(retry_after / 3600)}
+        message = _(
+            "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
+            "Vous pourrez en demander un autre dans %(delay)s."
+        ) % {"delay": delay}
+        response = render(request, "core/429.html", {"message": message}, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
+    try:
+        revision_quote_link_send(revision=found.obj)
+    except RevisionError as exc:
+        return _back(request, found.number, exc.message)
+    messages.success(
+        request, _("Un nouveau lien vient d'être envoyé à l'adresse e-mail et au numéro de téléphone de la demande.")
+    )
     return redirect("tracking:detail", number=found.number)
