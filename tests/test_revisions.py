@@ -3,12 +3,14 @@ import threading
 import time
 import zlib
 from decimal import Decimal
+from io import StringIO
 from types import SimpleNamespace
 from unittest.mock import patch
 
 import pytest
 from django.core import mail, signing
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
 from django_ratelimit import core as ratelimit_core
@@ -536,3 +538,24 @@ def test_an_open_status_that_cannot_be_cancelled_stops_the_start_up():
     broken = {**TRANSITIONS, "en_cours": frozenset({"termine"})}
     with pytest.raises(ImproperlyConfigured, match="en_cours"):
         check_transitions(broken)
+
+
+def test_seed_demo_prints_a_working_decision_link_and_stays_idempotent(client):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", stdout=out, stderr=err)
+    call_command("seed_demo", stdout=StringIO(), stderr=(err2 := StringIO()))
+    assert Revision.objects.filter(client_email="demo.rev.quote@example.com").count() == 1
+    lines = [line for line in err2.getvalue().splitlines() if "?devis=" in line]
+    assert len(lines) == 1
+    number = lines[0].split("(")[1].split(")")[0]
+    assert number in out.getvalue().split()
+    page = client.get(_link_path(lines[0])).content.decode()
+    assert "Accepter le devis" in page
+
+
+def test_change_page_links_to_quote_and_status_pages(staff_client):
+    revision = make_revision()
+    html = staff_client.get(f"/admin/revisions/revision/{revision.pk}/change/").content.decode()
+    assert f"/admin/revisions/revision/{revision.pk}/devis/" in html
+    assert f"/admin/revisions/revision/{revision.pk}/statut/" in html
+    assert "Demande de révision reçue." in html  # the history table
