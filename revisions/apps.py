@@ -9,6 +9,7 @@ class RevisionsConfig(AppConfig):
     def ready(self) -> None:
         from tracking import registry
 
-        from .tracking import SERVICE
+        from .tracking import SERVICE, check_transitions
 
+        check_transitions(SERVICE.transitions)
         registry.register(SERVICE)

@@ -9,11 +9,14 @@ from django.utils import timezone
 from core.origin import SYSTEM
 
 from .models import Revision
+from .quote_links import quote_link_url
 from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change
+
+QUOTE_EMAIL = "demo.rev.quote@example.com"
 
 DEMO = [
     (
-        "demo.rev.quote@example.com",
+        QUOTE_EMAIL,
         "Aminata Diallo",
         "+221771234567",
         "Toyota",
@@ -69,7 +72,7 @@ def seed() -> list[str]:
                 preferred_date=timezone.localdate() + timedelta(days=3),
             )
             if stage in {"quote", "progress"}:
-                revision_quote_send(
+                revision = revision_quote_send(
                     revision=revision,
                     diagnostic="Courroie de distribution usée, tendeur fatigué."
                     if stage == "quote"
@@ -82,9 +85,24 @@ def seed() -> list[str]:
                     notify=True,
                 )
             if stage == "progress":
-                revision = revision_quote_decide(revision=revision, accept=True, origin=SYSTEM)
+                revision = revision_quote_decide(
+                    revision=revision, accept=True, quote_version=revision.quote_version, origin=SYSTEM
+                )
                 revision_status_change(
                     revision=revision, to_status=Revision.Status.EN_COURS, note="Véhicule pris en charge à l'atelier."
                 )
         numbers.append(revision.tracking.number)
     return numbers
+
+
+def notes() -> list[str]:
+    """What seed_demo prints for a person trying the demo: the tracking number alone
+    only shows the quote, answering it needs the signed link its e-mail carries."""
+    revision = (
+        Revision.objects.select_related("tracking")
+        .filter(client_email=QUOTE_EMAIL, status=Revision.Status.DEVIS_ENVOYE)
+        .first()
+    )
+    if revision is None:
+        return []
+    return [f"Quote to accept or decline ({revision.tracking.number}): {quote_link_url(revision=revision)}"]

@@ -8,6 +8,7 @@ from core.forms import ClientFieldsMixin
 from core.money import CURRENCY_CHOICES
 
 from .models import Revision
+from .quote_links import MAX_TOKEN_LENGTH
 
 
 class RevisionRequestForm(ClientFieldsMixin, forms.Form):
@@ -63,3 +64,14 @@ class QuoteForm(forms.Form):
             "notify": True,
         }
         return cls(data=data, initial=initial)
+
+
+class QuoteDecisionForm(forms.Form):
+    """What the tracking page posts to answer a quote (see `quote_links`)."""
+
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])
+    # The quote version the page showed; bounded so a hostile number stays a form error.
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    token = forms.CharField(max_length=MAX_TOKEN_LENGTH)
+    # The accept confirmation step was shown and confirmed.
+    confirm = forms.BooleanField(required=False)

@@ -44,6 +44,10 @@ class Revision(Trackable):
     diagnostic_at = models.DateTimeField(_("date du diagnostic"), null=True, blank=True)
     quote_sent_at = models.DateTimeField(_("date du devis"), null=True, blank=True)
     quote_decided_at = models.DateTimeField(_("date de réponse au devis"), null=True, blank=True)
+    # 0 until the first quote; every quote sent (a staff re-send included) takes the next
+    # number. The decision form and the signed link carry it, so a customer can only
+    # commit to the amount they were shown.
+    quote_version = models.PositiveIntegerField(_("version du devis"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("révision")

@@ -1,19 +1,50 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, notify_sms, tracking_url
 from core.origin import SYSTEM, Origin
 from tracking.services import status_transition, tracked_item_allocate
 
 from .models import Revision
+from .quote_links import quote_link_url
 
 S = Revision.Status
+
+
+class RevisionError(DomainError):
+    """A customer's quote decision or link request that the revision refuses."""
+
+    QUOTE_OUTDATED = "QUOTE_OUTDATED"
+    QUOTE_NOT_PENDING = "QUOTE_NOT_PENDING"
+
+
+def _lock(revision: Revision) -> None:
+    """Lock the revision's row (not its tracking item's) and re-read it into the caller's instance."""
+    revision.refresh_from_db(from_queryset=Revision.objects.select_for_update(of=("self",)).select_related("tracking"))
+
+
+def _quote_notify(*, revision: Revision, key: str) -> None:
+    """The quote by e-mail and SMS, with the signed link that lets the customer answer it."""
+    number = revision.tracking.number
+    context = {
+        "revision": revision,
+        "number": number,
+        "quote": Money(revision.quote_amount, revision.quote_currency),
+        "url": tracking_url(number),
+        "link": quote_link_url(revision=revision),
+        "link_days": settings.REVISION_QUOTE_LINK_DAYS,
+    }
+    notify_email(key=f"{key}:email", to=revision.client_email, template="revisions/email/quote", context=context)
+    notify_sms(key=f"{key}:sms", to=revision.client_phone, template="revisions/email/quote", context=context)
 
 
 @transaction.atomic
@@ -70,7 +101,8 @@ def revision_quote_send(
     notify: bool,
     origin: Origin = SYSTEM,
 ) -> Revision:
-    """Staff validates the diagnostic and sends the quote (status → devis_envoye)."""
+    """Staff validates the diagnostic and sends the quote (status → devis_envoye) as a
+    new version: links and forms showing an earlier version can no longer answer it."""
     errors = {}
     if not (diagnostic or "").strip():
         errors["diagnostic"] = _("Le diagnostic technique est obligatoire.")
@@ -78,6 +110,9 @@ def revision_quote_send(
         errors["amount"] = _("Le montant du devis doit être supérieur à zéro.")
     if errors:
         raise ValidationError(errors)
+    # Same lock as the customer's decision: a decision and a re-sent quote are applied
+    # one after the other, so a customer never accepts an amount replaced meanwhile.
+    _lock(revision)
     now = timezone.now()
     quote = Money(quantize(amount), currency)
     event = status_transition(
@@ -91,42 +126,49 @@ def revision_quote_send(
             "needed_parts": (parts or "").strip(),
             "quote_amount": quote.amount,
             "quote_currency": currency,
+            "quote_version": revision.quote_version + 1,
             "diagnostic_at": now,
             "quote_sent_at": now,
             "quote_decided_at": None,
         },
     )
     if notify:
-        number = revision.tracking.number
-        context = {"revision": revision, "number": number, "quote": quote, "url": tracking_url(number)}
         # Keyed on the history row: a re-sent quote is a new message, a retried task is not.
-        notify_email(
-            key=f"revision:event:{event.pk}:email",
-            to=revision.client_email,
-            template="revisions/email/quote",
-            context=context,
-        )
-        notify_sms(
-            key=f"revision:event:{event.pk}:sms",
-            to=revision.client_phone,
-            template="revisions/email/quote",
-            context=context,
-        )
+        _quote_notify(revision=revision, key=f"revision:event:{event.pk}")
     return revision
 
 
 @transaction.atomic
-def revision_quote_decide(*, revision: Revision, accept: bool, origin: Origin) -> Revision:
-    """The customer accepts or declines the quote from the tracking page."""
-    # Lock the row so two clicks (accept then decline) are applied one after the other:
-    # the second then fails the transition check instead of overwriting the first.
-    revision = Revision.objects.select_for_update().select_related("tracking").get(pk=revision.pk)
+def revision_quote_decide(*, revision: Revision, accept: bool, quote_version: int, origin: Origin) -> Revision:
+    """The customer accepts or declines the version of the quote they were shown."""
+    # Lock the row so two clicks (accept then decline), or a decision and a re-sent
+    # quote, are applied one after the other: the second then fails the version or the
+    # transition check instead of overwriting the first.
+    _lock(revision)
+    if revision.quote_version != quote_version:
+        raise RevisionError(
+            RevisionError.QUOTE_OUTDATED,
+            _(
+                "Le devis a été modifié depuis que vous l'avez ouvert : voici le nouveau devis. "
+                "Rien n'a été enregistré."
+            ),
+            details={"quote_version": revision.quote_version},
+        )
     to_status = S.DEVIS_ACCEPTE if accept else S.DEVIS_REFUSE
     note = _("Devis accepté par le client.") if accept else _("Devis refusé par le client.")
     status_transition(
         obj=revision, to_status=to_status, note=note, origin=origin, fields={"quote_decided_at": timezone.now()}
     )
     return revision
+
+
+def revision_quote_link_send(*, revision: Revision) -> None:
+    """Send the pending quote's link again, to the e-mail address and phone on file
+    (a customer who lost it or let it expire; the page never shows where it goes)."""
+    if revision.status != S.DEVIS_ENVOYE:
+        raise RevisionError(RevisionError.QUOTE_NOT_PENDING, _("Ce devis n'attend plus de réponse."))
+    # Every request is a new message (the caller limits how often).
+    _quote_notify(revision=revision, key=f"revision:{revision.pk}:quote-link:{uuid.uuid4().hex}")
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """How revisions appear in unified tracking (registered from RevisionsConfig.ready)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
@@ -22,7 +23,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.TERMINE: frozenset(),
     S.ANNULE: frozenset(),
 }
-assert all(S.ANNULE in TRANSITIONS[s] for s in OPEN)
+
+
+def check_transitions(transitions: dict[str, frozenset[str]]) -> None:
+    """Every open revision can be cancelled (the workshop can always stop a job it will
+    not do). Run when the app registers, so a broken map stops the start-up even under
+    `python -O`, which strips asserts."""
+    stuck = sorted(s for s in OPEN if S.ANNULE not in transitions.get(s, frozenset()))
+    if stuck:
+        raise ImproperlyConfigured(f"Revision statuses that cannot be cancelled: {', '.join(stuck)}")
+
 
 STEPS = (
     Step("recu", _("Reçu"), frozenset({S.EN_ATTENTE})),

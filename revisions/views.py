@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,13 +8,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import limits
 from core.errors import RateLimited
 from core.origin import Origin
-from core.views import form_rate_limited
+from core.views import form_rate_limited, ratelimited
 from tracking.services import TransitionError
 from tracking.shortcuts import find_or_refuse
 
-from .forms import RevisionRequestForm
+from .forms import QuoteDecisionForm, RevisionRequestForm
 from .models import Revision
-from .services import revision_create, revision_quote_decide
+from .quote_links import quote_link_version, quote_page_path
+from .services import RevisionError, revision_create, revision_quote_decide, revision_quote_link_send
+
+# "Renvoyer le lien" sends to the customer's own e-mail and phone, whoever presses it:
+# per revision (not per IP), so knowing a number cannot flood a customer or the SMS bill.
+LINK_RESEND_RATES = ("1/2m", "5/d")
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,23 +41,84 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return redirect("tracking:confirmation", number=revision.tracking.number)
 
 
+def _back(request: HttpRequest, number: str, error: str) -> HttpResponse:
+    """A refused answer: nothing recorded, back to the page, which shows the current quote."""
+    messages.error(request, error)
+    return redirect("tracking:detail", number=number)
+
+
 @require_POST
 def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
-    """Accept or decline a sent quote from the public tracking page."""
+    """Accept or decline a sent quote: `decision`, the `version` shown, the `token` of the
+    signed link from the quote's e-mail/SMS, and `confirm=1` to accept (without it, the
+    page's confirmation step)."""
     found = find_or_refuse(request, number)
     if isinstance(found, HttpResponse):
         return found
-    decision = request.POST.get("decision")
-    if not isinstance(found.obj, Revision) or decision not in {"accept", "decline"}:
-        messages.error(request, _("Action impossible."))
-        return redirect("tracking:detail", number=found.number)
+    form = QuoteDecisionForm(request.POST)
+    if not isinstance(found.obj, Revision) or not form.is_valid():
+        if isinstance(found.obj, Revision) and form.has_error("token", "required"):
+            return _back(request, found.number, _("Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS."))
+        return _back(request, found.number, _("Action impossible."))
+    revision, data = found.obj, form.cleaned_data
     try:
-        revision_quote_decide(revision=found.obj, accept=decision == "accept", origin=Origin.from_request(request))
+        link_version = quote_link_version(token=data["token"], revision=revision)
+    except signing.SignatureExpired:
+        return _back(request, found.number, _("Ce lien a expiré. Demandez un nouveau lien ci-dessous."))
+    except signing.BadSignature:
+        link_version = None
+    if link_version is None or link_version > revision.quote_version:
+        return _back(request, found.number, _("Ce lien n'est pas valide. Demandez un nouveau lien ci-dessous."))
+    if link_version != data["version"]:
+        return _back(
+            request, found.number, _("Ce lien concerne une version précédente du devis. Rien n'a été enregistré.")
+        )
+    accept = data["decision"] == "accept"
+    if accept and not data["confirm"]:
+        return redirect(quote_page_path(number=found.number, token=data["token"], confirm=True))
+    try:
+        revision_quote_decide(
+            revision=revision, accept=accept, quote_version=data["version"], origin=Origin.from_request(request)
+        )
+    except RevisionError as exc:
+        return _back(request, found.number, exc.message)
     except TransitionError:
-        messages.error(request, _("Ce devis n'attend plus de réponse."))
+        return _back(request, found.number, _("Ce devis n'attend plus de réponse."))
+    if accept:
+        messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
     else:
-        if decision == "accept":
-            messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
-        else:
-            messages.success(request, _("Votre refus du devis est enregistré."))
+        messages.success(request, _("Votre refus du devis est enregistré."))
+    return redirect("tracking:detail", number=found.number)
+
+
+def _link_resend_limit(request: HttpRequest, revision: Revision) -> None:
+    """Count one "Renvoyer le lien" for this revision; RateLimited beyond the rates."""
+    message = _(
+        "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
+        "Vous pourrez en demander un autre dans %(wait)s."
+    )
+    for rate in LINK_RESEND_RATES:
+        limits.enforce(request, group="revisions.quote-link-resend", rate=rate, ident=str(revision.pk), message=message)
+
+
+@require_POST
+def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
+    """The "Renvoyer le lien" button: the pending quote's signed link again, to the e-mail
+    and phone on file (never shown on the page)."""
+    found = find_or_refuse(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    if not isinstance(found.obj, Revision):
+        return _back(request, found.number, _("Action impossible."))
+    try:
+        _link_resend_limit(request, found.obj)
+    except RateLimited as exc:
+        return ratelimited(request, exc)
+    try:
+        revision_quote_link_send(revision=found.obj)
+    except RevisionError as exc:
+        return _back(request, found.number, exc.message)
+    messages.success(
+        request, _("Un nouveau lien vient d'être envoyé à l'adresse e-mail et au numéro de téléphone de la demande.")
+    )
     return redirect("tracking:detail", number=found.number)

@@ -1,12 +1,27 @@
+import re
+import threading
+import time
+import zlib
 from decimal import Decimal
+from io import StringIO
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connections, transaction
 from django.test import Client
+from django_ratelimit import core as ratelimit_core
 
 from core.models import OutboundMessage
+from core.origin import SYSTEM
+from revisions import quote_links
 from revisions.models import Revision
-from revisions.services import revision_quote_send
+from revisions.quote_links import quote_token
+from revisions.services import RevisionError, revision_quote_decide, revision_quote_send
+from revisions.tracking import TRANSITIONS, check_transitions
 from tracking.models import TrackedItem, TrackingEvent
 
 from .factories import REVISION_FORM, make_revision
@@ -151,62 +166,391 @@ def test_admin_status_page_moves_the_revision_along(staff_client):
     assert refused.status_code == 200 and Revision.objects.get(pk=revision.pk).status == "en_cours"
 
 
-# --- the customer answers the quote -------------------------------------------------
+# --- the customer answers the quote through the signed link -------------------------
 
 
-def _sent(revision):
-    revision_quote_send(revision=revision, diagnostic="Usure", amount=Decimal("150000"), notify=False)
-    return revision
+def _fresh(revision):
+    """The revision as stored (another request's copy)."""
+    return Revision.objects.select_related("tracking").get(pk=revision.pk)
 
 
-def test_customer_accepts_the_quote_and_history_records_time_and_ip():
+def _sent(revision, amount="150000", notify=False):
+    return revision_quote_send(revision=revision, diagnostic="Usure", amount=Decimal(amount), notify=notify)
+
+
+def _answer(client, revision, decision, *, token=None, version=None, confirm=True, **extra):
+    """POST /revisions/<NUMBER>/devis/ as the tracking page does (the link's token and
+    the version it showed), following the redirect."""
+    data = {
+        "decision": decision,
+        "version": revision.quote_version if version is None else version,
+        "token": quote_token(revision=revision) if token is None else token,
+        **({"confirm": "1"} if confirm else {}),
+        **extra,
+    }
+    return client.post(f"/revisions/{revision.tracking.number}/devis/", data, follow=True)
+
+
+def _link_path(message):
+    """The tracking-page path of the signed link in a queued e-mail or SMS body."""
+    url = re.search(r"https?://\S+\?devis=\S+", message).group(0)
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def _status(revision):
+    return Revision.objects.get(pk=revision.pk).status
+
+
+OPEN_THE_LINK = "Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS."
+
+
+def test_each_quote_sent_is_a_new_version():
+    revision = make_revision()
+    assert revision.quote_version == 0
+    assert _sent(revision).quote_version == 1
+    assert _sent(revision, amount="95000").quote_version == 2  # a staff re-send of a changed quote
+    Revision.objects.filter(pk=revision.pk).update(status="devis_refuse")
+    assert _sent(_fresh(revision), amount="90000").quote_version == 3
+    assert Revision.objects.get(pk=revision.pk).quote_version == 3
+
+
+def test_quote_email_and_sms_carry_the_signed_link_that_opens_the_answer_buttons(client):
+    revision = make_revision()
+    _sent(revision, notify=True)
+    email = OutboundMessage.objects.get(channel="email", key__startswith="revision:event:")
+    sms = OutboundMessage.objects.get(channel="sms")
+    path = _link_path(email.body)
+    assert path == _link_path(sms.body)
+    assert path.startswith(f"/tracking/{revision.tracking.number}/?devis=")
+    html = client.get(path).content.decode()
+    assert "Accepter le devis" in html and "Refuser le devis" in html
+    assert OPEN_THE_LINK not in html
+
+
+def test_the_number_alone_shows_the_quote_but_not_the_answer_buttons(client):
+    revision = _sent(make_revision())
+    html = client.get(f"/tracking/{revision.tracking.number}/").content.decode()
+    assert "150\u202f000 FCFA" in html
+    assert OPEN_THE_LINK in html and "Renvoyer le lien" in html
+    assert "Accepter le devis" not in html and 'name="token"' not in html
+    # Where the link goes is never shown.
+    assert "jean.dupont@example.com" not in html and "771234567" not in html
+
+
+def test_tracking_page_opened_with_a_link_needs_no_extra_query(client, django_assert_num_queries):
+    revision = _sent(make_revision())
+    path = f"/tracking/{revision.tracking.number}/?devis={quote_token(revision=revision)}"
+    with django_assert_num_queries(2):
+        assert "Accepter le devis" in client.get(path).content.decode()
+
+
+def test_customer_accepts_after_the_confirmation_step_and_history_records_time_and_ip():
+    # given the page opened from the quote's link
     revision = _sent(make_revision())
     number = revision.tracking.number
+    token = quote_token(revision=revision)
     client = Client(enforce_csrf_checks=True, REMOTE_ADDR="196.1.2.3")
-    page = client.get(f"/tracking/{number}/")
-    token = page.cookies["csrftoken"].value
-    response = client.post(f"/revisions/{number}/devis/", {"decision": "accept", "csrfmiddlewaretoken": token})
+    page = client.get(f"/tracking/{number}/?devis={token}")
+    csrf = page.cookies["csrftoken"].value
+    fields = {"decision": "accept", "version": "1", "token": token, "csrfmiddlewaretoken": csrf}
+
+    # when the customer presses "Accepter le devis"
+    response = client.post(f"/revisions/{number}/devis/", fields)
+
+    # then nothing is recorded yet: the page asks to confirm the amount
     assert response.status_code == 302
+    assert response["Location"].startswith(f"/tracking/{number}/?devis=")
+    assert "confirmer=1" in response["Location"]
+    assert _status(revision) == "devis_envoye"
+    confirm_page = client.get(response["Location"]).content.decode()
+    assert "Vous acceptez le devis de 150\u202f000 FCFA pour votre Toyota Corolla." in confirm_page
+    assert "Confirmer l'acceptation" in confirm_page and 'name="confirm" value="1"' in confirm_page
+    assert "confirm(" not in confirm_page.split('data-testid="quote-confirm"')[1].split("</div>")[0]
+
+    # when they confirm
+    response = client.post(f"/revisions/{number}/devis/", {**fields, "confirm": "1"})
+
+    # then the acceptance is recorded with when and from where
+    assert response.status_code == 302 and response["Location"] == f"/tracking/{number}/"
     revision.refresh_from_db()
     assert revision.status == "devis_accepte" and revision.quote_decided_at
     event = TrackingEvent.objects.filter(item=revision.tracking).latest("pk")
     assert event.status == "devis_accepte" and event.ip == "196.1.2.3" and event.at
-    follow = client.get(f"/tracking/{number}/").content.decode()
+    follow = client.get(f"/tracking/{number}/?devis={token}").content.decode()
     assert "Devis accepté" in follow and "Accepter le devis" not in follow
 
 
-def test_customer_declines_the_quote(client):
+def test_customer_declines_with_the_link_in_one_step(client):
     revision = _sent(make_revision())
-    client.post(f"/revisions/{revision.tracking.number}/devis/", {"decision": "decline"})
-    revision.refresh_from_db()
-    assert revision.status == "devis_refuse"
+    response = _answer(client, revision, "decline", confirm=False)
+    assert "Votre refus du devis est enregistré." in response.content.decode()
+    assert _status(revision) == "devis_refuse"
+
+
+def test_accept_without_confirm_only_leads_to_the_confirmation_step(client):
+    revision = _sent(make_revision())
+    response = _answer(client, revision, "accept", confirm=False)
+    assert response.redirect_chain[-1][0].endswith("confirmer=1#devis")
+    assert 'data-testid="quote-confirm"' in response.content.decode()
+    assert _status(revision) == "devis_envoye"
+    assert TrackingEvent.objects.filter(item=revision.tracking, status="devis_accepte").count() == 0
+
+
+@pytest.mark.parametrize("decision", ["accept", "decline"])
+def test_an_answer_without_the_link_is_refused(client, decision):
+    revision = _sent(make_revision())
+    response = _answer(client, revision, decision, token="")
+    assert OPEN_THE_LINK in response.content.decode()
+    assert _status(revision) == "devis_envoye"
+
+
+def _signed_for(revision, *, version=None, salt=quote_links.SALT):
+    value = f"{revision.pk}.{revision.quote_version if version is None else version}"
+    return signing.TimestampSigner(salt=salt).sign(value)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda rev: quote_token(revision=rev)[:-1] + "x", id="tampered signature"),
+        pytest.param(lambda rev: quote_token(revision=rev).replace(f"{rev.pk}.", f"{rev.pk + 1}.", 1), id="other pk"),
+        pytest.param(lambda rev: "garbage", id="garbage"),
+        pytest.param(lambda rev: "a:b:" + "c" * 300, id="oversized"),
+        pytest.param(lambda rev: _signed_for(rev, salt="django.core.signing"), id="another salt"),
+        pytest.param(lambda rev: _signed_for(rev, version=5), id="future version"),
+        pytest.param(lambda rev: quote_token(revision=rev) + "\x00", id="NUL character"),
+    ],
+)
+@pytest.mark.parametrize("decision", ["accept", "decline"])
+def test_an_answer_with_a_bad_link_is_refused_and_the_quote_still_shown(client, forge, decision):
+    revision = _sent(make_revision())
+    token = forge(revision)
+    response = _answer(client, revision, decision, token=token)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ce lien n&#x27;est pas valide." in html or "Action impossible." in html
+    assert "150\u202f000 FCFA" in html
+    assert _status(revision) == "devis_envoye"
+    # Viewing with that link still works; it only shows no answer buttons.
+    page = client.get(f"/tracking/{revision.tracking.number}/", {"devis": token})
+    assert page.status_code == 200 and "Accepter le devis" not in page.content.decode()
+
+
+def test_another_revisions_link_cannot_answer_this_quote(client):
+    mine, other = _sent(make_revision()), _sent(make_revision(client_email="other@example.com"))
+    response = _answer(client, mine, "accept", token=quote_token(revision=other))
+    assert "Ce lien n&#x27;est pas valide." in response.content.decode()
+    assert _status(mine) == "devis_envoye" and _status(other) == "devis_envoye"
+
+
+def test_an_expired_link_is_refused(client, settings):
+    settings.REVISION_QUOTE_LINK_DAYS = 30
+    revision = _sent(make_revision())
+    now = time.time()
+    with patch.object(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(int(now - 31 * 86400))):
+        old = quote_token(revision=revision)
+    with patch.object(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(int(now - 29 * 86400))):
+        recent = quote_token(revision=revision)
+
+    assert "Ce lien a expiré." in client.get(f"/tracking/{revision.tracking.number}/", {"devis": old}).content.decode()
+    response = _answer(client, revision, "accept", token=old)
+    assert "Ce lien a expiré. Demandez un nouveau lien ci-dessous." in response.content.decode()
+    assert _status(revision) == "devis_envoye"
+
+    _answer(client, revision, "accept", token=recent)
+    assert _status(revision) == "devis_accepte"
+
+
+def test_an_answer_to_an_outdated_quote_is_refused_and_the_new_quote_shown(client):
+    # given the customer opened the 150 000 FCFA quote from its link
+    revision = _sent(make_revision())
+    shown = {"version": revision.quote_version, "token": quote_token(revision=revision)}
+    # when the workshop sends a changed quote before they confirm
+    _sent(_fresh(revision), amount="95000")
+    events = TrackingEvent.objects.count()
+    response = _answer(client, revision, "accept", **shown)
+    # then nothing is recorded and the page shows the new amount
+    html = response.content.decode()
+    assert "Le devis a été modifié depuis que vous l&#x27;avez ouvert" in html
+    assert "95\u202f000 FCFA" in html and "150\u202f000 FCFA" not in html.split('data-testid="quote"')[1][:80]
+    assert OPEN_THE_LINK in html
+    assert _status(revision) == "devis_envoye" and TrackingEvent.objects.count() == events
+    # and the old link, opened again, says why it cannot answer any more
+    page = client.get(f"/tracking/{revision.tracking.number}/", {"devis": shown["token"]}).content.decode()
+    assert "Ce lien concerne une version précédente du devis." in page and "Accepter le devis" not in page
+
+
+def test_a_form_version_that_does_not_match_its_link_is_refused(client):
+    revision = _sent(make_revision())
+    old_token = quote_token(revision=revision)
+    revision = _sent(_fresh(revision), amount="95000")
+    response = _answer(client, revision, "accept", token=old_token, version=2)
+    assert "version précédente du devis" in response.content.decode()
+    assert _status(revision) == "devis_envoye"
+
+
+@pytest.mark.parametrize("version", ["0", "-1", "abc", "99999999999999999999999", ""])
+def test_a_hostile_version_is_refused_without_an_error(client, version):
+    revision = _sent(make_revision())
+    response = _answer(client, revision, "accept", version=version)
+    assert response.status_code == 200 and "Action impossible." in response.content.decode()
+    assert _status(revision) == "devis_envoye"
 
 
 def test_quote_decision_without_csrf_is_refused():
     revision = _sent(make_revision())
     client = Client(enforce_csrf_checks=True)
-    response = client.post(f"/revisions/{revision.tracking.number}/devis/", {"decision": "accept"})
+    response = client.post(
+        f"/revisions/{revision.tracking.number}/devis/",
+        {"decision": "accept", "version": "1", "token": quote_token(revision=revision), "confirm": "1"},
+    )
     assert response.status_code == 403
-    assert Revision.objects.get(pk=revision.pk).status == "devis_envoye"
+    assert _status(revision) == "devis_envoye"
 
 
 def test_a_second_answer_does_not_overwrite_the_first(client):
     revision = _sent(make_revision())
-    number = revision.tracking.number
-    client.post(f"/revisions/{number}/devis/", {"decision": "accept"})
-    response = client.post(f"/revisions/{number}/devis/", {"decision": "decline"}, follow=True)
+    _answer(client, revision, "accept")
+    response = _answer(client, revision, "decline")
     assert "attend plus de réponse" in response.content.decode()
-    assert Revision.objects.get(pk=revision.pk).status == "devis_accepte"
+    assert _status(revision) == "devis_accepte"
 
 
 def test_answering_a_quote_that_was_not_sent_is_refused(client):
     revision = make_revision()
-    client.post(f"/revisions/{revision.tracking.number}/devis/", {"decision": "accept"})
-    assert Revision.objects.get(pk=revision.pk).status == "en_attente"
+    response = _answer(client, revision, "accept", version=1, token=_signed_for(revision, version=1))
+    assert response.status_code == 200
+    assert _status(revision) == "en_attente"
 
 
 def test_quote_decision_on_unknown_number_is_a_404(client):
     assert client.post("/revisions/REV-2026-0000-0000/devis/", {"decision": "accept"}).status_code == 404
+    assert client.post("/revisions/REV-2026-0000-0000/devis/lien/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_waiting_on_a_re_sent_quote_never_accepts_the_new_amount():
+    """The version is checked under the row lock: a customer's acceptance of the
+    150 000 quote that waits while staff replace it by 95 000 is refused, instead of
+    accepting an amount the customer never saw."""
+    revision = _sent(make_revision())
+    shown_version = revision.quote_version
+    staff_holds_lock, release, outcome = threading.Event(), threading.Event(), {}
+
+    def staff_resends():
+        try:
+            with transaction.atomic():
+                _sent(_fresh(revision), amount="95000")
+                staff_holds_lock.set()
+                release.wait(5)
+        finally:
+            connections.close_all()
+
+    def customer_accepts():
+        try:
+            revision_quote_decide(revision=_fresh(revision), accept=True, quote_version=shown_version, origin=SYSTEM)
+            outcome["result"] = "accepted"
+        except RevisionError as exc:
+            outcome["result"] = exc.code
+        finally:
+            connections.close_all()
+
+    staff = threading.Thread(target=staff_resends)
+    staff.start()
+    assert staff_holds_lock.wait(5)
+    customer = threading.Thread(target=customer_accepts)
+    customer.start()
+    customer.join(0.5)
+    assert customer.is_alive(), "the decision must wait for the lock"
+    release.set()
+    staff.join(5)
+    customer.join(5)
+
+    assert outcome["result"] == "QUOTE_OUTDATED"
+    final = Revision.objects.get(pk=revision.pk)
+    assert (final.status, final.quote_amount, final.quote_version) == ("devis_envoye", Decimal("95000.00"), 2)
+
+
+# --- "Renvoyer le lien" ----------------------------------------------------------------
+
+
+def _resend(client, revision):
+    return client.post(f"/revisions/{revision.tracking.number}/devis/lien/")
+
+
+def test_resend_sends_the_current_link_to_the_email_and_phone_on_file(client):
+    revision = _sent(make_revision())
+    response = client.post(f"/revisions/{revision.tracking.number}/devis/lien/", follow=True)
+    html = response.content.decode()
+    assert "Un nouveau lien vient d&#x27;être envoyé" in html
+    assert "jean.dupont@example.com" not in html and "771234567" not in html
+    email = OutboundMessage.objects.get(channel="email", key__contains="quote-link")
+    sms = OutboundMessage.objects.get(channel="sms", key__contains="quote-link")
+    assert email.to == "jean.dupont@example.com" and sms.to == "+221771234567"
+    assert "Accepter le devis" in client.get(_link_path(email.body)).content.decode()
+    assert "Accepter le devis" in client.get(_link_path(sms.body)).content.decode()
+
+
+def test_resend_is_limited_to_one_per_two_minutes_and_five_a_day_per_revision(client, monkeypatch):
+    revision = _sent(make_revision())
+    # Start the clock just after this revision's daily window opens (django-ratelimit
+    # staggers windows by key), then move it forward two minutes at a time.
+    day_start = 20_000 * 86400 + zlib.crc32(str(revision.pk).encode()) % 86400 + 1
+    clock = {"now": day_start}
+    monkeypatch.setattr(ratelimit_core, "time", SimpleNamespace(time=lambda: clock["now"]))
+
+    assert _resend(client, revision).status_code == 302
+    refused = _resend(client, revision)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 120
+    assert "Vous pourrez en demander un autre dans 2 minutes." in refused.content.decode()
+    for _ in range(4):
+        clock["now"] += 121
+        assert _resend(client, revision).status_code == 302
+    clock["now"] += 121
+    refused = _resend(client, revision)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 3600
+    assert OutboundMessage.objects.filter(channel="sms", key__contains="quote-link").count() == 5
+    # Another revision has its own allowance.
+    assert _resend(client, _sent(make_revision(client_email="other@example.com"))).status_code == 302
+
+
+def test_resend_for_a_quote_already_answered_sends_nothing(client):
+    revision = _sent(make_revision())
+    _answer(client, revision, "decline")
+    response = client.post(f"/revisions/{revision.tracking.number}/devis/lien/", follow=True)
+    assert "Ce devis n&#x27;attend plus de réponse." in response.content.decode()
+    assert not OutboundMessage.objects.filter(key__contains="quote-link").exists()
+
+
+def test_resend_requires_csrf():
+    revision = _sent(make_revision())
+    assert (
+        Client(enforce_csrf_checks=True).post(f"/revisions/{revision.tracking.number}/devis/lien/").status_code == 403
+    )
+
+
+# --- configuration and demo ------------------------------------------------------------
+
+
+def test_an_open_status_that_cannot_be_cancelled_stops_the_start_up():
+    check_transitions(TRANSITIONS)  # the real map is fine
+    broken = {**TRANSITIONS, "en_cours": frozenset({"termine"})}
+    with pytest.raises(ImproperlyConfigured, match="en_cours"):
+        check_transitions(broken)
+
+
+def test_seed_demo_prints_a_working_decision_link_and_stays_idempotent(client):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", stdout=out, stderr=err)
+    call_command("seed_demo", stdout=StringIO(), stderr=(err2 := StringIO()))
+    assert Revision.objects.filter(client_email="demo.rev.quote@example.com").count() == 1
+    lines = [line for line in err2.getvalue().splitlines() if "?devis=" in line]
+    assert len(lines) == 1
+    number = lines[0].split("(")[1].split(")")[0]
+    assert number in out.getvalue().split()
+    page = client.get(_link_path(lines[0])).content.decode()
+    assert "Accepter le devis" in page
 
 
 def test_change_page_links_to_quote_and_status_pages(staff_client):

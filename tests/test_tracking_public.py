@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from revisions.quote_links import quote_token
 from revisions.services import revision_quote_send
 from tracking import numbers
 from tracking.services import status_transition
@@ -46,7 +47,7 @@ def test_tracking_page_shows_the_revision_without_personal_data(client):
         "Filtre à huile",
         "150\u202f000 FCFA",
         "Jean-Marc D.",
-        "Accepter le devis",
+        "Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS.",
         "window.print()",
     ]:
         assert expected in html, expected
@@ -198,7 +199,8 @@ def test_confirmation_page_shows_the_number_prominently(client):
 
 
 def test_english_is_available(client):
-    number = _quoted_revision().tracking.number
+    revision = _quoted_revision()
+    number, token = revision.tracking.number, quote_token(revision=revision)
     ui = {
         "fr": [
             'data-testid="status">Devis envoyé</span>',
@@ -219,7 +221,7 @@ def test_english_is_available(client):
     }
     for language, other in (("fr", "en"), ("en", "fr")):
         client.cookies["django_language"] = language
-        html = client.get(f"/tracking/{number}/").content.decode()
+        html = client.get(f"/tracking/{number}/", {"devis": token}).content.decode()
         assert f'lang="{language}"' in html
         assert all(text in html for text in ui[language]), language
         assert not any(text in html for text in ui[other]), language

@@ -122,6 +122,11 @@ TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300
 # Failed tracking lookups allowed per client IP and hour before a 429.
 TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
 
+# --- Revisions ---
+# Days the signed link in a quote's e-mail/SMS lets the customer accept or decline it
+# (a re-sent link starts again; a new quote makes older links outdated at once).
+REVISION_QUOTE_LINK_DAYS = env.int("REVISION_QUOTE_LINK_DAYS", default=30)
+
 # --- Licenses (EasyFacture) ---
 # Ed25519 signing keys, "key_id:base64(32-byte seed)" comma-separated, the first signs.
 # Without it a key is derived from SECRET_KEY (stable across workers and restarts).

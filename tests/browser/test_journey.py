@@ -1,4 +1,5 @@
-"""The whole revision journey in a real browser: request, quote, tracking, acceptance."""
+"""The whole revision journey in a real browser: request, quote, tracking, acceptance
+through the signed link of the quote e-mail and the confirmation step."""
 
 import re
 
@@ -98,7 +99,18 @@ def test_revision_journey(new_context, django_user_model, tmp_path):
         assert secret not in text, f"{secret!r} is shown on the public tracking page"
     assert CUSTOMER["client_email"] not in page.content()
 
+    # The number alone shows the quote; answering it needs the link from the quote's e-mail.
+    expect(page.get_by_test_id("quote-link-hint")).to_contain_text("ouvrez le lien reçu par e-mail ou SMS")
+    expect(page.get_by_role("button", name="Renvoyer le lien")).to_be_visible()
+    expect(page.get_by_role("button", name="Accepter le devis")).to_have_count(0)
+    link = re.search(r"https?://\S+\?devis=\S+", quote_mails[0].body).group(0)
+    page.goto(re.sub(r"^https?://[^/]+", "", link))  # SITE_URL is not the live server's address
+
     page.get_by_role("button", name="Accepter le devis").click()
+    confirm = page.get_by_test_id("quote-confirm")
+    expect(confirm).to_contain_text("Vous acceptez le devis de 150\u202f000 FCFA pour votre Peugeot 308.")
+    expect(page.get_by_test_id("status")).to_have_text("Devis envoyé")  # nothing recorded yet
+    confirm.get_by_role("button", name="Confirmer l'acceptation").click()
     expect(page).to_have_url(re.compile(rf"/tracking/{re.escape(number)}/$"))
     expect(page.get_by_test_id("status")).to_have_text("Devis accepté")
     expect(page.get_by_text("Vous avez accepté ce devis.")).to_be_visible()

@@ -1,8 +1,9 @@
 """Idempotent demo data for every service, and an admin account for the demo.
 
 Each installed app may have a `demo.py` with `seed() -> list[str]` returning the
-tracking numbers worth trying; this command runs them all and prints those
-numbers one per line. Running it twice creates nothing new.
+tracking numbers worth trying, and optionally `notes() -> list[str]` (e.g. a signed
+link to try); this command runs them all, prints the notes on stderr and the
+numbers one per line on stdout. Running it twice creates nothing new.
 """
 
 import importlib
@@ -21,13 +22,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = self._ensure_admin()
-        numbers = []
+        numbers, notes = [], []
         for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
             if importlib.util.find_spec(f"{config.name}.demo") is not None:
-                numbers.extend(importlib.import_module(f"{config.name}.demo").seed())
+                module = importlib.import_module(f"{config.name}.demo")
+                numbers.extend(module.seed())
+                notes.extend(module.notes() if hasattr(module, "notes") else [])
         self.stderr.write(
             self.style.SUCCESS(f"Demo admin: /{settings.ADMIN_URL} user « admin », password « {password} »")
         )
+        for note in notes:
+            self.stderr.write(note)
         self.stderr.write("Tracking numbers to try (one per line on stdout):")
         for number in numbers:
             self.stdout.write(number)
