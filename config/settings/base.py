@@ -99,6 +99,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # Outgoing SMS: the default backend only records the message in the outbox (visible in admin).
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
+# E-mail and SMS attempts before a message is marked "failed" (30 s, 1 min, 2 min... apart);
+# staff can then retry it from the admin.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 
 # Client IP: REMOTE_ADDR, unless the request comes from one of these proxies, in which
 # case the right-most address of X-Forwarded-For that is not a trusted proxy is used.
