@@ -133,6 +133,11 @@ JWT_ACCESS_SECONDS = env.int("JWT_ACCESS_SECONDS", default=3600)
 JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
 LICENSE_WEBHOOK_TIMEOUT = env.int("LICENSE_WEBHOOK_TIMEOUT", default=10)
 LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Outgoing webhooks reach public addresses only (no loopback, private, link-local... ranges),
+# on these ports. Allowing private targets is for local development against a receiver on
+# this machine, never for production: it opens the internal network to whoever sets a URL.
+WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[80, 443])
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
