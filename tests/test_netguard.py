@@ -96,3 +96,72 @@ def test_the_checked_target_keeps_the_name_path_and_query(monkeypatch):
     assert target.host == "hooks.xn--exmple-cua.com" and target.port == 443
     assert target.path == "/ef/in?token=abc"
     assert target.addresses == (ipaddress.ip_address("2606:4700::6810:84e5"),)
+
+
+def self_signed_certificate(tmp_path, name):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+def test_https_connects_to_the_checked_address_with_the_name_in_sni_and_certificate_check(tmp_path, monkeypatch):
+    import socket
+    import ssl
+    import threading
+
+    cert_file, key_file = self_signed_certificate(tmp_path, "hooks.example.com")
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    seen_sni = []
+    server_context.sni_callback = lambda sslsock, name, ctx: seen_sni.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve_one():
+        conn, _ = listener.accept()
+        try:
+            server_context.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            pass  # the client rejects our self-signed certificate
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    target = check_url(f"https://hooks.example.com:{port}/ef", allowed_ports=[port], allow_private=True)
+
+    with pytest.raises(ssl.SSLCertVerificationError) as failure:
+        netguard.post(target, body=b"{}", headers={}, timeout=5)
+
+    thread.join(timeout=5)
+    listener.close()
+    # The name (not the address) was offered in SNI and checked against the certificate,
+    # which only failed because no public CA signed it.
+    assert seen_sni == ["hooks.example.com"]
+    assert "self-signed" in str(failure.value) or "self signed" in str(failure.value)
+    assert netguard.error_class(failure.value) == "tls_error"
