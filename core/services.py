@@ -1,14 +1,17 @@
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from . import delivery
 from .models import OutboundMessage
 from .retention import purge_in_batches
 from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
 
 
 def message_queue(*, channel: str, to: str, body: str, key: str, subject: str = "") -> OutboundMessage:
@@ -29,19 +32,19 @@ def message_queue(*, channel: str, to: str, body: str, key: str, subject: str = 
     return message
 
 
-def message_deliver(*, message_id: int) -> bool:
-    """Send one queued message. Returns True if this call sent it.
+def message_deliver(*, message_id: int) -> delivery.Outcome:
+    """Make one attempt at sending a queued message and record its outcome on the row.
 
-    The conditional UPDATE claims the row, so two workers running the same task
-    (a retry racing a late original) cannot both send. The send itself happens
-    outside any transaction.
+    core.delivery claims the row (two workers holding the same id cannot both send)
+    with a lease, so a worker killed mid-send leaves a row the sweeper re-enqueues.
+    Deliberately not atomic: the send happens outside any transaction, after the claim
+    is committed.
     """
-    claimed = OutboundMessage.objects.filter(
-        pk=message_id, status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.FAILED]
-    ).update(status=OutboundMessage.Status.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    message = OutboundMessage.objects.get(pk=message_id)
+    message = delivery.claim(OutboundMessage, message_id)
+    if message is None:
+        status = delivery.current_status(OutboundMessage, message_id)
+        logger.info("outbound message %s not claimed (status %s): skipped", message_id, status)
+        return delivery.Outcome(sent=False, status=status)
     try:
         if message.channel == OutboundMessage.Channel.EMAIL:
             send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to])
@@ -50,35 +53,28 @@ def message_deliver(*, message_id: int) -> bool:
             backend = get_sms_backend()
             provider_id = backend.send(to=message.to, body=message.body)
             backend_name = backend.name
-    except Exception as exc:
-        OutboundMessage.objects.filter(pk=message_id).update(
-            status=OutboundMessage.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+    except Exception as exc:  # SMTP, provider, network: all a failed attempt, retried with backoff
+        outcome = delivery.fail(message, error=f"{type(exc).__name__}: {exc}")
+        logger.warning(
+            "outbound message %s (attempt %s) failed: %s -> %s", message_id, message.attempts, exc, outcome.status
         )
-        raise
-    OutboundMessage.objects.filter(pk=message_id).update(
-        status=OutboundMessage.Status.SENT,
-        sent_at=timezone.now(),
-        backend=backend_name,
-        provider_id=provider_id or "",
-        last_error="",
-    )
-    return True
+        return outcome
+    return delivery.succeed(message, sent_at=timezone.now(), backend=backend_name, provider_id=provider_id or "")
 
 
 def messages_requeue_stuck(*, grace_minutes: int = 10) -> int:
-    """Re-enqueue messages no worker took (broker down at commit, worker killed).
-    Safe to repeat: message_deliver() claims a row before sending."""
+    """Re-enqueue messages no worker is taking care of (see core.delivery.requeue_due)."""
     from .tasks import deliver_message
 
-    cutoff = timezone.now() - timedelta(minutes=grace_minutes)
-    ids = list(
-        OutboundMessage.objects.filter(
-            status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.FAILED], created_at__lte=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
-    for pk in ids:
-        deliver_message.delay(pk)
-    return len(ids)
+    return delivery.requeue_due(OutboundMessage, enqueue=deliver_message.delay, grace_minutes=grace_minutes)
+
+
+def messages_retry_now(*, message_ids: list[int]) -> list[int]:
+    """Staff's "retry now": failed or retrying messages get a fresh set of attempts and
+    are sent after commit. Returns the ids that were reset."""
+    from .tasks import deliver_message
+
+    return delivery.retry_now(OutboundMessage, ids=message_ids, enqueue=deliver_message.delay)
 
 
 def messages_purge(*, older_than_days: int) -> int:

@@ -1,20 +1,24 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import backups, services
+from . import backups, delivery, services
 
 
 @shared_task(
+    bind=True,
     name="core.deliver_message",
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-    time_limit=60,
-    soft_time_limit=50,
+    # The attempt count on the OutboundMessage row decides when to give up
+    # (OUTBOX_MAX_ATTEMPTS, see core.delivery), not Celery's own retry counter.
+    max_retries=None,
+    time_limit=delivery.TASK_TIME_LIMIT,
+    soft_time_limit=delivery.TASK_SOFT_TIME_LIMIT,
 )
-def deliver_message(message_id: int) -> bool:
-    return services.message_deliver(message_id=message_id)
+def deliver_message(self, message_id: int) -> str:
+    outcome = services.message_deliver(message_id=message_id)
+    if outcome.retry_in is not None:
+        # The failed attempt is already recorded on the row; the retry claims it again.
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
 
 
 @shared_task(name="core.purge_old_outbound_messages", time_limit=300, soft_time_limit=280)

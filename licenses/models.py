@@ -1,10 +1,14 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import netguard
+from core.delivery import Deliverable
 
 
 class LicenseType(models.TextChoices):
@@ -176,6 +180,21 @@ class LicenseEvent(models.Model):
         return f"{self.get_action_display()} · {self.license_id}"
 
 
+def webhook_target(url: str) -> netguard.Target:
+    """Where a webhook URL may send to under the WEBHOOK_* settings; raises BlockedAddress."""
+    return netguard.check_url(
+        url, allowed_ports=settings.WEBHOOK_ALLOWED_PORTS, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+    )
+
+
+def validate_webhook_url(value: str) -> None:
+    """Refuse, when the URL is saved, what a delivery would refuse to call (the admin form shows why)."""
+    try:
+        webhook_target(value)
+    except netguard.BlockedAddress as exc:
+        raise ValidationError(exc.message, code="blocked_address") from None
+
+
 class WebhookEndpoint(models.Model):
     class Event(models.TextChoices):
         CREATED = "license.created", "license.created"
@@ -183,7 +202,8 @@ class WebhookEndpoint(models.Model):
         REVOKED = "license.revoked", "license.revoked"
         EXPIRED = "license.expired", "license.expired"
 
-    url = models.URLField(_("URL"), max_length=500)
+    # Checked again at each delivery: DNS answers change after the URL is saved.
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
     # Shared secret for the HMAC-SHA256 signature (X-EF-Signature header).
     secret = models.CharField(_("secret"), max_length=128)
     events = models.JSONField(_("événements"), default=list, help_text=_("Vide = tous les événements"))
@@ -201,29 +221,21 @@ class WebhookEndpoint(models.Model):
         return not self.events or event in self.events
 
 
-class WebhookDelivery(models.Model):
-    """One event sent to one endpoint, with every attempt's outcome. Unique per
-    (endpoint, event) so that an event is never delivered twice."""
+class WebhookDelivery(Deliverable):
+    """One event sent to one endpoint; status, attempts, lease and backoff follow
+    core.delivery. Unique per (endpoint, event) so that an event is never delivered twice.
+    Only the receiver's status code and a short error class are kept, never its response body."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("En attente")
-        DELIVERED = "delivered", _("Livré")
-        FAILED = "failed", _("Échec (nouvel essai prévu)")
-        GAVE_UP = "gave_up", _("Abandonné")
+    MAX_ATTEMPTS_SETTING = "LICENSE_WEBHOOK_MAX_ATTEMPTS"
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.UUIDField(default=uuid.uuid4)
     event = models.CharField(max_length=40)
     payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Deliverable.Meta):
         verbose_name = _("livraison de webhook")
         verbose_name_plural = _("livraisons de webhooks")
         ordering = ["-created_at"]

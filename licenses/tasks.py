@@ -4,6 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from core import delivery
+
 from . import notifications, retention, webhooks
 
 
@@ -13,9 +15,10 @@ from . import notifications, retention, webhooks
     # The attempt count on the WebhookDelivery row decides when to give up
     # (LICENSE_WEBHOOK_MAX_ATTEMPTS), not Celery's own retry counter.
     max_retries=None,
-    # One attempt is bounded by LICENSE_WEBHOOK_TIMEOUT; these only stop a stuck worker.
-    time_limit=90,
-    soft_time_limit=75,
+    # One attempt is bounded by LICENSE_WEBHOOK_TIMEOUT; these only stop a stuck worker,
+    # whose claim's lease outlives them (core.delivery).
+    time_limit=delivery.TASK_TIME_LIMIT,
+    soft_time_limit=delivery.TASK_SOFT_TIME_LIMIT,
 )
 def deliver_webhook(self, delivery_id: int) -> str:
     outcome = webhooks.webhook_deliver(delivery_id=delivery_id)

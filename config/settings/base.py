@@ -109,6 +109,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
 # Sent e-mails and SMS hold personal data: the outbox forgets them after this many days.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+# E-mail and SMS attempts before a message is marked "failed" (30 s, 1 min, 2 min... apart);
+# staff can then retry it from the admin.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 
 # Client IP: REMOTE_ADDR, unless the request comes from one of these proxies (addresses
 # or CIDR ranges, e.g. 10.0.0.0/8,::1; checked at startup), in which case the right-most
@@ -150,6 +153,11 @@ LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8
 # trials, activations, revocations and other admin actions are kept forever. At least
 # the statistics page's window (30 days), whose validations-per-day series reads them.
 LICENSE_ACTIVITY_RETENTION_DAYS = env.int("LICENSE_ACTIVITY_RETENTION_DAYS", default=400)
+# Outgoing webhooks reach public addresses only (no loopback, private, link-local... ranges),
+# on these ports. Allowing private targets is for local development against a receiver on
+# this machine, never for production: it opens the internal network to whoever sets a URL.
+WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[80, 443])
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import socket
 import threading
@@ -12,14 +13,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from celery.exceptions import Retry
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from core import netguard
+from core.delivery import claim
 from licenses import webhooks
 from licenses.models import Product, WebhookDelivery, WebhookEndpoint
 from licenses.services import license_revoke, license_trial_create
 from licenses.tasks import deliver_webhook
-from licenses.webhooks import backoff_seconds, verify_signature, webhook_deliver
+from licenses.webhooks import verify_signature, webhook_deliver, webhooks_requeue_stuck
 
 pytestmark = pytest.mark.django_db
 
@@ -35,42 +40,77 @@ class Receiver:
         # Called in the server thread for each request, before answering.
         self.on_request = None
         self.url = ""
+        self.port = 0
+        # Where a 3xx answer points.
+        self.location = ""
 
     def answer(self, *statuses: int) -> "Receiver":
         self.statuses.extend(statuses)
         return self
 
 
-@pytest.fixture
-def receiver():
+def start_receiver(host="127.0.0.1") -> tuple[Receiver, ThreadingHTTPServer, threading.Thread]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            # self.headers is case-insensitive, like any HTTP receiver (urllib sends "X-ef-event").
+            # self.headers is case-insensitive, like any HTTP receiver.
             state.requests.append({"path": self.path, "headers": self.headers, "body": body})
             if state.on_request:
                 state.on_request()
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
             if 300 <= status < 400:
-                self.send_header("Location", "/elsewhere")
+                self.send_header("Location", state.location or "/elsewhere")
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
-            self.wfile.write(b"ok" if status < 300 else b"boom")
+            self.wfile.write(b"ok" if status < 300 else b"boom: internal details")
 
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_class = ThreadingHTTPServer
+    if ":" in host:
+        server_class = type("IPv6Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+    server = server_class((host, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/ef"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    state.port = server.server_address[1]
+    state.url = f"http://{f'[{host}]' if ':' in host else host}:{state.port}/hooks/ef"
+    return state, server, thread
+
+
+@pytest.fixture
+def receivers():
+    """Starts local receivers on demand (no SSRF exemption: see `receiver`) and stops them."""
+    started = []
+
+    def start(host="127.0.0.1") -> Receiver:
+        state, server, thread = start_receiver(host)
+        started.append((server, thread))
+        return state
+
+    yield start
+    for server, thread in started:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def allow_local_receiver(settings, receiver: Receiver) -> None:
+    # Webhooks refuse private addresses and ports other than 80/443: a receiver on this
+    # machine is reachable only through these explicit settings.
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOWED_PORTS = [*settings.WEBHOOK_ALLOWED_PORTS, receiver.port]
+
+
+@pytest.fixture
+def receiver(receivers, settings):
+    """A receiver on 127.0.0.1 that webhooks are explicitly allowed to reach."""
+    state = receivers()
+    allow_local_receiver(settings, state)
+    return state
 
 
 @pytest.fixture
@@ -85,6 +125,11 @@ def make_endpoint(url, **kw):
 def make_delivery(endpoint, payload=None, event="license.created"):
     payload = payload or {"event": event, "data": {"id": 1, "email": "élodie@example.com"}}
     return WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=payload)
+
+
+def make_due(delivery):
+    """Skip the backoff wait: the scheduled retry is due now."""
+    WebhookDelivery.objects.filter(pk=delivery.pk, status="retrying").update(next_attempt_at=timezone.now())
 
 
 def free_port() -> int:
@@ -127,11 +172,6 @@ def test_verify_signature_accepts_valid_and_rejects_tampering_and_replays():
     assert verify_signature(SECRET, rotated, body)
 
 
-def test_backoff_is_exponential_and_capped():
-    assert [backoff_seconds(n) for n in range(1, 6)] == [30, 60, 120, 240, 480]
-    assert backoff_seconds(50) == webhooks.BACKOFF_MAX_SECONDS
-
-
 # --- delivery --------------------------------------------------------------------
 
 
@@ -140,10 +180,11 @@ def test_delivery_posts_signed_compact_utf8_json(receiver):
 
     outcome = webhook_deliver(delivery_id=delivery.pk)
 
-    assert outcome.sent and outcome.status == "delivered" and outcome.status_code == 200
+    assert outcome.sent and outcome.status == "sent" and outcome.status_code == 200
     [request] = receiver.requests
     headers, body = request["headers"], request["body"]
     assert request["path"] == "/hooks/ef"
+    assert headers["Host"] == f"127.0.0.1:{receiver.port}"
     assert headers["Content-Type"] == "application/json"
     assert headers["X-EF-Event"] == "license.created"
     assert headers["X-EF-Delivery"] == str(delivery.event_id)
@@ -156,9 +197,9 @@ def test_delivery_posts_signed_compact_utf8_json(receiver):
     assert '"email":"élodie@example.com"'.encode() in body
 
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.status == WebhookDelivery.Status.SENT
     assert delivery.attempts == 1 and delivery.last_status_code == 200 and delivery.last_error == ""
-    assert delivery.delivered_at is not None and delivery.next_attempt_at is None
+    assert delivery.delivered_at is not None and delivery.next_attempt_at is None and delivery.lease_until is None
 
 
 def test_500_then_200_fails_once_then_the_retry_delivers(receiver):
@@ -167,19 +208,23 @@ def test_500_then_200_fails_once_then_the_retry_delivers(receiver):
 
     first = webhook_deliver(delivery_id=delivery.pk)
 
-    assert not first.sent and first.status == "failed" and first.retry_in == 30
+    assert not first.sent and first.status == "retrying" and first.retry_in == 30 and first.status_code == 500
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.status == WebhookDelivery.Status.RETRYING
     assert delivery.attempts == 1 and delivery.last_status_code == 500
-    assert "HTTP 500" in delivery.last_error and "boom" in delivery.last_error
+    # The status code and a short error class are kept; the receiver's body is not.
+    assert delivery.last_error == "http_error"
     assert delivery.delivered_at is None
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=20)
+    # Not due yet: a second run does nothing.
+    assert webhook_deliver(delivery_id=delivery.pk).sent is False
+    make_due(delivery)
 
     second = webhook_deliver(delivery_id=delivery.pk)
 
     assert second.sent
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.status == WebhookDelivery.Status.SENT
     assert delivery.attempts == 2 and delivery.last_status_code == 200 and delivery.last_error == ""
     assert delivery.delivered_at is not None
     # Same delivery id on both attempts (receivers dedupe on it), a fresh signature each time.
@@ -199,27 +244,31 @@ def test_task_records_the_failure_and_schedules_a_retry_with_backoff(receiver):
     assert retry.value.when == 30
 
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.attempts == 1
+    assert delivery.status == WebhookDelivery.Status.RETRYING and delivery.attempts == 1
 
+    make_due(delivery)
     with pytest.raises(Retry) as retry:
         deliver_webhook.apply(args=[delivery.pk])
     assert retry.value.when == 60
 
-    assert deliver_webhook.apply(args=[delivery.pk]).get() == "delivered"
+    make_due(delivery)
+    assert deliver_webhook.apply(args=[delivery.pk]).get() == "sent"
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 3
+    assert delivery.status == WebhookDelivery.Status.SENT and delivery.attempts == 3
 
 
-def test_unreachable_endpoint_records_the_error():
-    delivery = make_delivery(make_endpoint(f"http://127.0.0.1:{free_port()}/hook"))
+def test_unreachable_endpoint_records_the_error(settings):
+    port = free_port()
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOWED_PORTS = [port]
+    delivery = make_delivery(make_endpoint(f"http://127.0.0.1:{port}/hook"))
 
     outcome = webhook_deliver(delivery_id=delivery.pk)
 
     assert not outcome.sent and outcome.retry_in == 30
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.attempts == 1
-    assert delivery.last_status_code is None
-    assert "URLError" in delivery.last_error and "refused" in delivery.last_error.lower()
+    assert delivery.status == WebhookDelivery.Status.RETRYING and delivery.attempts == 1
+    assert delivery.last_status_code is None and delivery.last_error == "connection_refused"
 
 
 def test_redirect_is_a_failed_attempt_not_followed(receiver):
@@ -229,15 +278,16 @@ def test_redirect_is_a_failed_attempt_not_followed(receiver):
     webhook_deliver(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.last_status_code == 302
+    assert delivery.status == WebhookDelivery.Status.RETRYING and delivery.last_status_code == 302
+    assert delivery.last_error == "redirect"
     assert [r["path"] for r in receiver.requests] == ["/hooks/ef"]
 
 
 def test_a_delivered_row_is_not_sent_again(receiver):
     delivery = make_delivery(make_endpoint(receiver.url))
 
-    assert deliver_webhook.apply(args=[delivery.pk]).get() == "delivered"
-    assert deliver_webhook.apply(args=[delivery.pk]).get() == "delivered"
+    assert deliver_webhook.apply(args=[delivery.pk]).get() == "sent"
+    assert deliver_webhook.apply(args=[delivery.pk]).get() == "sent"
     assert webhook_deliver(delivery_id=delivery.pk).sent is False
 
     assert len(receiver.requests) == 1
@@ -248,23 +298,52 @@ def test_a_delivered_row_is_not_sent_again(receiver):
 def test_an_attempt_in_flight_is_not_claimed_twice(receiver):
     delivery = make_delivery(make_endpoint(receiver.url))
     # What a first worker's claim leaves while its request is in flight.
-    assert webhooks._claim(delivery.pk)
+    assert claim(WebhookDelivery, delivery.pk)
 
     outcome = webhook_deliver(delivery_id=delivery.pk)
 
     assert not outcome.sent and outcome.retry_in is None
     assert receiver.requests == []
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 1
+    assert delivery.status == WebhookDelivery.Status.SENDING and delivery.attempts == 1
 
 
 def test_an_abandoned_claim_can_be_taken_over_once_its_lease_expires(receiver):
     delivery = make_delivery(make_endpoint(receiver.url))
-    assert webhooks._claim(delivery.pk)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert claim(WebhookDelivery, delivery.pk)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
 
     assert webhook_deliver(delivery_id=delivery.pk).sent
     assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.status == WebhookDelivery.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_webhook_post_it_once(receiver):
+    delivery = make_delivery(make_endpoint(receiver.url))
+    # The receiver is slow, so the first worker is still in flight when the second claims.
+    receiver.on_request = lambda: time.sleep(0.3)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def worker():
+        try:
+            start.wait()
+            outcomes.append(webhook_deliver(delivery_id=delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert sorted(o.sent for o in outcomes) == [False, True]
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SENT and delivery.attempts == 1
 
 
 def test_gives_up_after_the_maximum_number_of_attempts(receiver, settings):
@@ -272,16 +351,21 @@ def test_gives_up_after_the_maximum_number_of_attempts(receiver, settings):
     receiver.answer(500, 500, 503)
     delivery = make_delivery(make_endpoint(receiver.url))
 
-    outcomes = [webhook_deliver(delivery_id=delivery.pk) for _ in range(3)]
+    outcomes = []
+    for _ in range(3):
+        outcomes.append(webhook_deliver(delivery_id=delivery.pk))
+        make_due(delivery)
 
-    assert [o.status for o in outcomes] == ["failed", "failed", "gave_up"]
+    assert [o.status for o in outcomes] == ["retrying", "retrying", "failed"]
     assert [o.retry_in for o in outcomes] == [30, 60, None]
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.GAVE_UP
+    assert delivery.status == WebhookDelivery.Status.FAILED
     assert delivery.attempts == 3 and delivery.last_status_code == 503 and delivery.next_attempt_at is None
-    # Neither the service nor the task touches a row that was given up.
+    # Neither the service, the task nor the sweeper touches a row that was given up.
     assert webhook_deliver(delivery_id=delivery.pk).sent is False
-    assert deliver_webhook.apply(args=[delivery.pk]).get() == "gave_up"
+    assert deliver_webhook.apply(args=[delivery.pk]).get() == "failed"
+    WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    assert webhooks_requeue_stuck() == 0
     assert len(receiver.requests) == 3
 
 
@@ -290,7 +374,7 @@ def test_task_stops_retrying_once_it_gives_up(receiver, settings):
     receiver.answer(500)
     delivery = make_delivery(make_endpoint(receiver.url))
 
-    assert deliver_webhook.apply(args=[delivery.pk]).get() == "gave_up"
+    assert deliver_webhook.apply(args=[delivery.pk]).get() == "failed"
     assert len(receiver.requests) == 1
 
 
@@ -304,7 +388,7 @@ def test_the_http_call_happens_outside_any_transaction_after_the_claim_is_commit
         seen["in_atomic_block"] = worker_connection.in_atomic_block
         # A separate connection (this thread's) sees the claim: it was committed before the call.
         try:
-            row = WebhookDelivery.objects.values("status", "attempts", "next_attempt_at").get(pk=delivery.pk)
+            row = WebhookDelivery.objects.values("status", "attempts", "lease_until").get(pk=delivery.pk)
             seen["row"] = row
         finally:
             transaction.get_connection().close()
@@ -314,8 +398,154 @@ def test_the_http_call_happens_outside_any_transaction_after_the_claim_is_commit
     assert webhook_deliver(delivery_id=delivery.pk).sent
 
     assert seen["in_atomic_block"] is False
-    assert seen["row"]["status"] == "pending" and seen["row"]["attempts"] == 1
-    assert seen["row"]["next_attempt_at"] > timezone.now()
+    assert seen["row"]["status"] == "sending" and seen["row"]["attempts"] == 1
+    assert seen["row"]["lease_until"] > timezone.now()
+
+
+# --- only public addresses (SSRF) ------------------------------------------------
+
+
+def fake_dns(monkeypatch, answers: dict[str, list[str]]):
+    """Replace the resolver: each name answers the given addresses; records the lookups."""
+    lookups = []
+
+    def resolve(host, port):
+        lookups.append(host)
+        return [ipaddress.ip_address(a) for a in answers[host]]
+
+    monkeypatch.setattr(netguard, "resolve", resolve)
+    return lookups
+
+
+def assert_blocked_without_a_request(delivery, *receivers_that_must_stay_silent):
+    outcome = webhook_deliver(delivery_id=delivery.pk)
+
+    # Final: retrying would get the same answer.
+    assert not outcome.sent and outcome.status == "failed" and outcome.retry_in is None
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.last_error == "blocked_address"
+    assert delivery.attempts == 1 and delivery.last_status_code is None
+    for silent in receivers_that_must_stay_silent:
+        assert silent.requests == []
+
+
+def test_a_delivery_to_127_0_0_1_is_refused(receivers, settings):
+    local = receivers()
+    settings.WEBHOOK_ALLOWED_PORTS = [local.port]  # the port is allowed: the address is what is refused
+
+    assert_blocked_without_a_request(make_delivery(make_endpoint(local.url)), local)
+
+
+def test_a_delivery_to_ipv6_loopback_is_refused(receivers, settings):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        local = receivers("::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    settings.WEBHOOK_ALLOWED_PORTS = [local.port]
+
+    assert_blocked_without_a_request(make_delivery(make_endpoint(local.url)), local)
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch):
+    fake_dns(monkeypatch, {"hooks.example.com": ["10.1.2.3"]})
+
+    assert_blocked_without_a_request(make_delivery(make_endpoint("https://hooks.example.com/ef")))
+
+
+def test_a_name_resolving_to_public_and_private_addresses_is_refused(monkeypatch):
+    fake_dns(monkeypatch, {"hooks.example.com": ["93.184.215.14", "169.254.169.254"]})
+
+    assert_blocked_without_a_request(make_delivery(make_endpoint("https://hooks.example.com/ef")))
+
+
+def test_localhost_by_name_is_refused(receivers, settings):
+    local = receivers()
+    settings.WEBHOOK_ALLOWED_PORTS = [local.port]
+
+    endpoint = make_endpoint(f"http://localhost:{local.port}/hooks/ef")
+    assert_blocked_without_a_request(make_delivery(endpoint), local)
+
+
+def test_a_port_other_than_80_and_443_is_refused(receiver, settings):
+    # Even a receiver allowed as a private target is refused on a port not in the list.
+    settings.WEBHOOK_ALLOWED_PORTS = [80, 443]
+
+    assert_blocked_without_a_request(make_delivery(make_endpoint(receiver.url)), receiver)
+
+
+def test_a_redirect_towards_a_private_address_is_not_followed(receivers, settings):
+    internal = receivers()
+    front = receivers()
+    allow_local_receiver(settings, front)
+    front.answer(307)
+    front.location = internal.url
+
+    outcome = webhook_deliver(delivery_id=make_delivery(make_endpoint(front.url)).pk)
+
+    assert not outcome.sent and outcome.status_code == 307 and outcome.error == "redirect"
+    assert len(front.requests) == 1 and internal.requests == []
+
+
+def test_the_request_goes_to_the_checked_address_even_if_dns_changes(receiver, settings, monkeypatch):
+    # DNS rebinding: the name answers a "public" address when checked, then a private one.
+    # Here the local receiver stands for the public server.
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    answers = iter([["127.0.0.1"], ["10.0.0.1"], ["10.0.0.1"]])
+    lookups = []
+
+    def resolve(host, port):
+        lookups.append(host)
+        return [ipaddress.ip_address(a) for a in next(answers)]
+
+    monkeypatch.setattr(netguard, "resolve", resolve)
+    real_is_public = netguard.is_public_address
+    monkeypatch.setattr(netguard, "is_public_address", lambda ip: str(ip) == "127.0.0.1" or real_is_public(ip))
+    delivery = make_delivery(make_endpoint(f"http://hooks.example.com:{receiver.port}/hooks/ef"))
+
+    assert webhook_deliver(delivery_id=delivery.pk).sent
+
+    # One lookup, and the request reached the address it returned, with the name as Host.
+    assert lookups == ["hooks.example.com"]
+    [request] = receiver.requests
+    assert request["headers"]["Host"] == f"hooks.example.com:{receiver.port}"
+
+
+def test_private_and_odd_port_urls_are_refused_when_saved(monkeypatch):
+    fake_dns(monkeypatch, {"hooks.example.com": ["93.184.215.14"], "intranet.example.com": ["192.168.1.10"]})
+
+    def errors(url):
+        try:
+            WebhookEndpoint(url=url, secret=SECRET).full_clean()
+        except ValidationError as exc:
+            return exc.message_dict.get("url", [])
+        return []
+
+    assert errors("https://hooks.example.com/ef") == []
+    assert errors("http://hooks.example.com/ef") == []
+    for url in [
+        "http://127.0.0.1/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "https://intranet.example.com/hook",
+        "https://hooks.example.com:8443/ef",
+        "http://100.64.0.1/hook",
+        "http://0.0.0.0/hook",
+    ]:
+        assert errors(url), url
+
+
+def test_the_admin_form_explains_why_a_url_is_refused(staff_client):
+    response = staff_client.post(
+        reverse("admin:licenses_webhookendpoint_add"),
+        {"url": "http://127.0.0.1/hook", "secret": "shared-secret", "is_active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "adresse non publique" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
 
 
 # --- emit ------------------------------------------------------------------------
@@ -354,7 +584,7 @@ def test_deliveries_are_sent_only_after_commit(receiver, ef_product, django_capt
     assert request["headers"]["X-EF-Event"] == "license.revoked"
     assert json.loads(request["body"])["data"]["is_revoked"] is True
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.status == WebhookDelivery.Status.SENT
 
 
 def test_a_rolled_back_change_sends_nothing(receiver, ef_product, django_capture_on_commit_callbacks):
@@ -371,18 +601,38 @@ def test_a_rolled_back_change_sends_nothing(receiver, ef_product, django_capture
     assert not WebhookDelivery.objects.exists()
 
 
-@pytest.mark.django_db
 def test_a_delivery_whose_enqueue_was_lost_is_sent_by_the_sweeper(receiver):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from licenses.webhooks import webhooks_requeue_stuck
-
     delivery = make_delivery(make_endpoint(receiver.url))
     assert webhooks_requeue_stuck() == 0  # too recent: its task may still be queued
     WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(minutes=30))
     assert webhooks_requeue_stuck() == 1
     delivery.refresh_from_db()
-    assert delivery.status == "delivered" and len(receiver.requests) == 1
+    assert delivery.status == "sent" and len(receiver.requests) == 1
     assert webhooks_requeue_stuck() == 0
+
+
+def test_a_name_that_does_not_resolve_is_retried_not_blocked(monkeypatch):
+    endpoint = make_endpoint("https://hooks.example.com/ef")
+
+    def no_answer(host, port):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(netguard, "resolve", no_answer)
+
+    outcome = webhook_deliver(delivery_id=make_delivery(endpoint).pk)
+
+    assert outcome.status == "retrying" and outcome.error == "dns_error" and outcome.retry_in == 30
+
+
+def test_a_failed_delivery_can_be_retried_now(receiver, settings, django_capture_on_commit_callbacks):
+    settings.LICENSE_WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.answer(500)
+    delivery = make_delivery(make_endpoint(receiver.url))
+    assert webhook_deliver(delivery_id=delivery.pk).status == "failed"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.webhooks_retry_now(delivery_ids=[delivery.pk]) == [delivery.pk]
+
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SENT and delivery.attempts == 1
+    assert len(receiver.requests) == 2
