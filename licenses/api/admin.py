@@ -1,0 +1,146 @@
+"""The admin API: bearer tokens, revoke/reinstate, license list, activation codes, stats."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from core.origin import Origin
+
+from .. import selectors, services
+from ..auth import AdminBearer, can_manage, issue_tokens, user_from_token
+from ..errors import LicenseError
+from ..models import License, LicenseType, Product
+from .common import StrictJsonParser, iso, limit
+from .schemas import CodesIn, RefreshIn, RevokeIn, TokenIn
+
+router = Router(tags=["admin"])
+
+
+@router.post("/admin/token", summary="Get an access token (1 h) and a refresh token (7 days)")
+def token(request: HttpRequest, payload: TokenIn):
+    limit(request, "token", settings.LICENSE_RATE_TOKEN)
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if not can_manage(user):
+        raise LicenseError("INVALID_CREDENTIALS", _("Identifiants invalides ou droits insuffisants."), status=401)
+    return issue_tokens(user)
+
+
+@router.post("/admin/token/refresh", summary="Exchange a refresh token for new tokens")
+def token_refresh(request: HttpRequest, payload: RefreshIn):
+    limit(request, "token", settings.LICENSE_RATE_TOKEN)
+    return issue_tokens(user_from_token(payload.refresh_token, "refresh"))
+
+
+def _machine_licenses(machine_id: str, product: str | None):
+    machine_id = machine_id.strip().lower()
+    if not services.MACHINE_ID.match(machine_id):
+        raise LicenseError("INVALID_MACHINE_ID", _("machine_id doit faire 32 caractères hexadécimaux."), status=422)
+    licenses = License.objects.select_related("product").filter(machine_id=machine_id)
+    if product:
+        licenses = licenses.filter(product__slug=product)
+    licenses = list(licenses)
+    if not licenses:
+        raise LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."), status=404)
+    return licenses
+
+
+@router.delete("/admin/licenses/{machine_id}", auth=AdminBearer(), summary="Revoke a machine's licenses")
+def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str | None = None):
+    if not reason and request.body:
+        reason = RevokeIn(**StrictJsonParser().parse_body(request)).reason
+    licenses = _machine_licenses(machine_id, product)
+    for lic in licenses:
+        services.license_revoke(license=lic, reason=reason, origin=Origin.from_request(request))
+    return {"success": True, "message": _("Licence révoquée avec succès"), "revoked": len(licenses)}
+
+
+@router.post(
+    "/admin/licenses/{machine_id}/reinstate",
+    auth=AdminBearer(),
+    summary="Reinstate a machine's revoked licenses",
+)
+def reinstate(request: HttpRequest, machine_id: str, product: str | None = None):
+    licenses = _machine_licenses(machine_id, product)
+    for lic in licenses:
+        services.license_reinstate(license=lic, origin=Origin.from_request(request))
+    return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
+
+
+def license_out(lic: License) -> dict:
+    return {
+        "id": lic.pk,
+        "machine_id": lic.machine_id,
+        "product": lic.product.slug,
+        "email": lic.email,
+        "license_type": lic.license_type,
+        "status": lic.status,
+        "created_at": iso(lic.created_at),
+        "activated_at": iso(lic.activated_at),
+        "expires_at": iso(lic.expires_at),
+        "days_remaining": services.days_remaining(lic.expires_at),
+        "last_validated_at": iso(lic.last_validated_at),
+        "last_heartbeat_at": iso(lic.last_heartbeat_at),
+        "revoked_at": iso(lic.revoked_at),
+        "revoked_reason": lic.revoked_reason,
+        "app_version": lic.app_version,
+        "os_info": lic.os_info,
+    }
+
+
+@router.get("/admin/licenses", auth=AdminBearer(), summary="List licenses (filters, paginated)")
+def list_licenses(
+    request: HttpRequest,
+    type: Literal["trial", "monthly", "annual", "lifetime"] | None = None,  # noqa: A002 - the API's name
+    status: Literal["active", "expired", "revoked"] | None = None,
+    product: str | None = None,
+    email: str | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=200),
+):
+    qs = selectors.license_list(license_type=type, status=status, product=product, email=email)
+    total = qs.count()
+    items = [license_out(lic) for lic in qs[(page - 1) * page_size : page * page_size]]
+    return {
+        "success": True,
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": max(1, math.ceil(total / page_size)),
+    }
+
+
+@router.post("/admin/activation-codes", auth=AdminBearer(), summary="Generate activation codes")
+def create_codes(request: HttpRequest, payload: CodesIn):
+    product = Product.objects.filter(slug=payload.product).first()
+    if product is None:
+        raise LicenseError("INVALID_PRODUCT", _("Produit inconnu."), status=422, details={"product": payload.product})
+    if payload.license_type != LicenseType.LIFETIME and not payload.duration_days:
+        raise LicenseError(
+            "INVALID_REQUEST",
+            _("Durée requise."),
+            status=422,
+            details={"duration_days": _("Requis sauf pour lifetime.")},
+        )
+    codes = services.activation_codes_generate(
+        product=product,
+        license_type=payload.license_type,
+        duration_days=payload.duration_days,
+        count=payload.count,
+        expires_at=payload.expires_at,
+        notes=payload.notes,
+        created_by=request.user,
+    )
+    return JsonResponse({"codes": [c.code for c in codes]}, status=201)
+
+
+@router.get("/admin/stats", auth=AdminBearer(), summary="License statistics")
+def stats(request: HttpRequest):
+    return {"success": True, **selectors.license_stats_json()}
