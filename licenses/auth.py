@@ -50,21 +50,21 @@ def issue_tokens(user) -> dict:
 
 
 def user_from_token(token: str, typ: str):
-    """The user a valid token of type `typ` was issued to, or a 401 LicenseError."""
+    """The user a valid token of type `typ` was issued to, or LicenseError INVALID_TOKEN / TOKEN_EXPIRED."""
     try:
         claims = jwt.decode(
             token, _secret(), algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "typ"]}
         )
     except jwt.ExpiredSignatureError:
-        raise LicenseError("TOKEN_EXPIRED", _("Le jeton a expiré."), status=401) from None
+        raise LicenseError("TOKEN_EXPIRED", _("Le jeton a expiré.")) from None
     except jwt.InvalidTokenError:
-        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401) from None
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide.")) from None
     if claims.get("typ") != typ:
-        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401)
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."))
     user = get_user_model().objects.filter(pk=claims["sub"]).first()
     # Permissions are checked on every request: removing them cuts access at once.
     if not can_manage(user):
-        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."), status=401)
+        raise LicenseError("INVALID_TOKEN", _("Jeton invalide."))
     return user
 
 

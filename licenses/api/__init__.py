@@ -16,7 +16,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from ..errors import LicenseError
+from core.errors import DomainError, RateLimited
+
 from . import admin, public
 from .common import StrictJsonParser, limit
 
@@ -62,9 +63,36 @@ def envelope(request: HttpRequest, code: str, message: str, status: int, details
     return response
 
 
-@api.exception_handler(LicenseError)
-def _license_error(request, exc: LicenseError):
-    return envelope(request, exc.code, exc.message, exc.status, exc.details, **exc.extra)
+# The HTTP status of each refusal the license services (and this API) raise. A code
+# missing here answers 400: a refusal is still the client's error, never a 500.
+STATUS = {
+    "INVALID_REQUEST": 422,
+    "INVALID_PRODUCT": 422,
+    "INVALID_MACHINE_ID": 422,
+    "INVALID_CREDENTIALS": 401,
+    "INVALID_TOKEN": 401,
+    "TOKEN_EXPIRED": 401,
+    "FORBIDDEN": 403,
+    "LICENSE_REVOKED": 403,
+    "MACHINE_MISMATCH": 403,
+    "LICENSE_NOT_FOUND": 404,
+    "INVALID_ACTIVATION_CODE": 404,
+    "TRIAL_ALREADY_EXISTS": 409,
+    "TRIAL_LIMIT_REACHED": 409,
+    "LICENSE_ALREADY_LIFETIME": 409,
+}
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return envelope(request, exc.code, exc.message, STATUS.get(exc.code, 400), exc.details, **exc.extra)
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request, exc: RateLimited):
+    # The API's documented code, whatever the platform's limiter calls it.
+    message = exc.message or _("Trop de requêtes. Réessayez plus tard.")
+    return envelope(request, "RATE_LIMIT_EXCEEDED", message, 429, exc.details, retry_after=exc.retry_after)
 
 
 @api.exception_handler(NinjaValidationError)

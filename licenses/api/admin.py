@@ -28,7 +28,7 @@ def token(request: HttpRequest, payload: TokenIn):
     limit(request, "token", settings.LICENSE_RATE_TOKEN)
     user = authenticate(request, username=payload.username, password=payload.password)
     if not can_manage(user):
-        raise LicenseError("INVALID_CREDENTIALS", _("Identifiants invalides ou droits insuffisants."), status=401)
+        raise LicenseError("INVALID_CREDENTIALS", _("Identifiants invalides ou droits insuffisants."))
     return issue_tokens(user)
 
 
@@ -41,13 +41,13 @@ def token_refresh(request: HttpRequest, payload: RefreshIn):
 def _machine_licenses(machine_id: str, product: str | None):
     machine_id = machine_id.strip().lower()
     if not services.MACHINE_ID.match(machine_id):
-        raise LicenseError("INVALID_MACHINE_ID", _("machine_id doit faire 32 caractères hexadécimaux."), status=422)
+        raise LicenseError("INVALID_MACHINE_ID", _("machine_id doit faire 32 caractères hexadécimaux."))
     licenses = License.objects.select_related("product").filter(machine_id=machine_id)
     if product:
         licenses = licenses.filter(product__slug=product)
     licenses = list(licenses)
     if not licenses:
-        raise LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."), status=404)
+        raise LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."))
     return licenses
 
 
@@ -121,12 +121,11 @@ def list_licenses(
 def create_codes(request: HttpRequest, payload: CodesIn):
     product = Product.objects.filter(slug=payload.product).first()
     if product is None:
-        raise LicenseError("INVALID_PRODUCT", _("Produit inconnu."), status=422, details={"product": payload.product})
+        raise LicenseError("INVALID_PRODUCT", _("Produit inconnu."), details={"product": payload.product})
     if payload.license_type != LicenseType.LIFETIME and not payload.duration_days:
         raise LicenseError(
             "INVALID_REQUEST",
             _("Durée requise."),
-            status=422,
             details={"duration_days": _("Requis sauf pour lifetime.")},
         )
     codes = services.activation_codes_generate(

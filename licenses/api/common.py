@@ -9,37 +9,33 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.parser import Parser
 
 from core import ratelimit
+from core.errors import RateLimited
 from core.http import client_ip
-
-from ..errors import LicenseError
 
 
 class StrictJsonParser(Parser):
-    """Malformed JSON is the client's error (400), not a 500."""
+    """Malformed JSON is the client's error (400 INVALID_REQUEST), not a 500."""
 
     def parse_body(self, request):
         try:
             data = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
-            raise LicenseError("INVALID_REQUEST", _("Corps JSON invalide."), status=400) from None
+            raise HttpError(400, _("Corps JSON invalide.")) from None
         if not isinstance(data, dict):
-            raise LicenseError("INVALID_REQUEST", _("Le corps doit être un objet JSON."), status=400)
+            raise HttpError(400, _("Le corps doit être un objet JSON."))
         return data
 
 
 def limit(request: HttpRequest, scope: str, rate: str, ident: str | None = None) -> None:
-    """Count one request of `scope` for the client's IP (or `ident`); over `rate`, refuse it."""
+    """Count one request of `scope` for the client's IP (or `ident`); over `rate`, raise
+    RateLimited (the API answers 429 RATE_LIMIT_EXCEEDED with Retry-After)."""
     usage = ratelimit.hit(f"licenses:{scope}", ident or client_ip(request), rate)
     if usage.exceeded:
-        raise LicenseError(
-            "RATE_LIMIT_EXCEEDED",
-            _("Trop de requêtes. Réessayez plus tard."),
-            status=429,
-            retry_after=usage.retry_after,
-        )
+        raise RateLimited(_("Trop de requêtes. Réessayez plus tard."), retry_after=usage.retry_after)
 
 
 def iso(value: datetime | None) -> str | None:
