@@ -3,7 +3,6 @@ Celery tasks all go through these functions."""
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,15 +20,9 @@ from core.origin import SYSTEM, Origin
 from . import signing, webhooks
 from .errors import LicenseError
 from .models import PAID_TYPES, ActivationCode, License, LicenseEvent, LicenseType, Product
+from .serializers import days_remaining
 
 MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def days_remaining(expires_at: datetime | None, now: datetime | None = None) -> int | None:
-    if expires_at is None:
-        return None
-    seconds = (expires_at - (now or timezone.now())).total_seconds()
-    return max(0, math.ceil(seconds / 86400))
 
 
 def _log(lic: License, action: str, origin: Origin, **details) -> LicenseEvent:

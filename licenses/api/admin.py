@@ -17,7 +17,8 @@ from .. import selectors, services
 from ..auth import AdminBearer, can_manage, issue_tokens, user_from_token
 from ..errors import LicenseError
 from ..models import License, LicenseType, Product
-from .common import StrictJsonParser, iso, limit
+from ..serializers import license_json
+from .common import StrictJsonParser, limit
 from .schemas import CodesIn, RefreshIn, RevokeIn, TokenIn
 
 router = Router(tags=["admin"])
@@ -73,27 +74,6 @@ def reinstate(request: HttpRequest, machine_id: str, product: str | None = None)
     return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
 
 
-def license_out(lic: License) -> dict:
-    return {
-        "id": lic.pk,
-        "machine_id": lic.machine_id,
-        "product": lic.product.slug,
-        "email": lic.email,
-        "license_type": lic.license_type,
-        "status": lic.status,
-        "created_at": iso(lic.created_at),
-        "activated_at": iso(lic.activated_at),
-        "expires_at": iso(lic.expires_at),
-        "days_remaining": services.days_remaining(lic.expires_at),
-        "last_validated_at": iso(lic.last_validated_at),
-        "last_heartbeat_at": iso(lic.last_heartbeat_at),
-        "revoked_at": iso(lic.revoked_at),
-        "revoked_reason": lic.revoked_reason,
-        "app_version": lic.app_version,
-        "os_info": lic.os_info,
-    }
-
-
 @router.get("/admin/licenses", auth=AdminBearer(), summary="List licenses (filters, paginated)")
 def list_licenses(
     request: HttpRequest,
@@ -106,7 +86,7 @@ def list_licenses(
 ):
     qs = selectors.license_list(license_type=type, status=status, product=product, email=email)
     total = qs.count()
-    items = [license_out(lic) for lic in qs[(page - 1) * page_size : page * page_size]]
+    items = [license_json(lic) for lic in qs[(page - 1) * page_size : page * page_size]]
     return {
         "success": True,
         "items": items,

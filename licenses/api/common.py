@@ -5,7 +5,6 @@ import them without importing the API that mounts them."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -36,7 +35,3 @@ def limit(request: HttpRequest, scope: str, rate: str, ident: str | None = None)
     usage = ratelimit.hit(f"licenses:{scope}", ident or client_ip(request), rate)
     if usage.exceeded:
         raise RateLimited(_("Trop de requêtes. Réessayez plus tard."), retry_after=usage.retry_after)
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -12,7 +12,8 @@ from core.origin import Origin
 
 from .. import services, signing
 from ..models import License
-from .common import iso, limit
+from ..serializers import days_remaining, iso
+from .common import limit
 from .schemas import ActivateIn, HeartbeatIn, TrialIn, ValidateIn
 
 router = Router(tags=["licenses"])
@@ -24,7 +25,7 @@ def license_answer(lic: License, message: str) -> dict:
         "license_key": lic.license_key,
         "license_type": lic.license_type,
         "expires_at": iso(lic.expires_at),
-        "days_remaining": services.days_remaining(lic.expires_at),
+        "days_remaining": days_remaining(lic.expires_at),
         "message": message,
     }
 
@@ -67,7 +68,7 @@ def validate(request: HttpRequest, payload: ValidateIn):
                 "valid": True,
                 "license_type": lic.license_type,
                 "expires_at": iso(lic.expires_at),
-                "days_remaining": services.days_remaining(lic.expires_at, now),
+                "days_remaining": days_remaining(lic.expires_at, now),
                 "is_active": True,
                 "customer_email": lic.email,
                 "license_key": lic.license_key,

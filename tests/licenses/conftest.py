@@ -3,7 +3,8 @@ import json
 import pytest
 
 from licenses import signing
-from licenses.models import Product
+
+from .factories import ProductFactory
 
 MACHINE = "0123456789abcdef0123456789abcdef"
 OTHER_MACHINE = "fedcba9876543210fedcba9876543210"
@@ -11,7 +12,7 @@ OTHER_MACHINE = "fedcba9876543210fedcba9876543210"
 
 @pytest.fixture
 def product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture", renewal_url="https://easyfacture.com/renew")
+    return ProductFactory(renewal_url="https://easyfacture.com/renew")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from licenses.auth import ISSUER
-from licenses.models import ActivationCode, License
+from licenses.models import ActivationCode, License, WebhookDelivery, WebhookEndpoint
 
 from .conftest import MACHINE, OTHER_MACHINE
 
@@ -118,6 +118,18 @@ def test_list_filters_and_paginates(api, product, tokens):
     )
     assert api.get("/admin/licenses", token=token, product="other").json()["total"] == 0
     assert api.get("/admin/licenses", token=token, status="bogus").status_code == 422
+
+
+def test_the_license_json_is_the_same_in_the_admin_list_and_in_webhooks(api, product, tokens):
+    WebhookEndpoint.objects.create(url="https://hooks.example.com/ef", secret="s", events=["license.created"])
+    api.trial()
+
+    [item] = api.get("/admin/licenses", token=tokens["access_token"]).json()["items"]
+
+    [delivery] = WebhookDelivery.objects.filter(event="license.created")
+    assert delivery.payload["data"] == item
+    assert item["machine_id"] == MACHINE and item["product"] == "easyfacture" and item["is_revoked"] is False
+    assert item["expires_at"].endswith("Z") and item["days_remaining"] == 30
 
 
 def test_activation_codes_are_generated(api, product, tokens):

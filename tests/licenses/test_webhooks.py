@@ -16,10 +16,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from licenses import webhooks
-from licenses.models import Product, WebhookDelivery, WebhookEndpoint
+from licenses.models import WebhookDelivery, WebhookEndpoint
 from licenses.services import license_revoke, license_trial_create
 from licenses.tasks import deliver_webhook
 from licenses.webhooks import backoff_seconds, verify_signature, webhook_deliver
+
+from .factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +77,7 @@ def receiver():
 
 @pytest.fixture
 def ef_product(db):
-    return Product.objects.create(slug="easyfacture", name="EasyFacture")
+    return ProductFactory()
 
 
 def make_endpoint(url, **kw):
