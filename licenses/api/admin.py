@@ -1,20 +1,24 @@
-"""The admin API: bearer tokens, revoke/reinstate, license list, activation codes, stats."""
+"""The admin API: staff tokens, revoke/reinstate, license list, activation codes, stats.
+
+The token endpoints issue the platform's one staff token (accounts app); every other
+endpoint authenticates it with `StaffBearer(<the permission it requires>)`."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from accounts import services as staff_tokens
+from accounts.auth import StaffBearer
 from core.origin import Origin
 
 from .. import selectors, services
-from ..auth import AdminBearer, can_manage, issue_tokens, user_from_token
 from ..errors import LicenseError
 from ..models import License, LicenseType, Product
 from ..serializers import license_json
@@ -27,16 +31,21 @@ router = Router(tags=["admin"])
 @router.post("/admin/token", summary="Get an access token (1 h) and a refresh token (7 days)")
 def token(request: HttpRequest, payload: TokenIn):
     limit(request, "token", settings.LICENSE_RATE_TOKEN)
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if not can_manage(user):
-        raise LicenseError("INVALID_CREDENTIALS", _("Identifiants invalides ou droits insuffisants."))
-    return issue_tokens(user)
+    pair = staff_tokens.staff_token_login(request=request, username=payload.username, password=payload.password)
+    return asdict(pair)
 
 
-@router.post("/admin/token/refresh", summary="Exchange a refresh token for new tokens")
+@router.post("/admin/token/refresh", summary="Exchange a refresh token for a new pair (the old one is spent)")
 def token_refresh(request: HttpRequest, payload: RefreshIn):
     limit(request, "token", settings.LICENSE_RATE_TOKEN)
-    return issue_tokens(user_from_token(payload.refresh_token, "refresh"))
+    return asdict(staff_tokens.staff_token_refresh(refresh_token=payload.refresh_token))
+
+
+@router.post("/admin/token/revoke", summary="Revoke a refresh token's session (log out)")
+def token_revoke(request: HttpRequest, payload: RefreshIn):
+    limit(request, "token", settings.LICENSE_RATE_TOKEN)
+    staff_tokens.staff_token_revoke(refresh_token=payload.refresh_token)
+    return {"success": True, "message": _("Session révoquée : ses jetons ne sont plus acceptés.")}
 
 
 def _machine_licenses(machine_id: str, product: str | None):
@@ -52,7 +61,9 @@ def _machine_licenses(machine_id: str, product: str | None):
     return licenses
 
 
-@router.delete("/admin/licenses/{machine_id}", auth=AdminBearer(), summary="Revoke a machine's licenses")
+@router.delete(
+    "/admin/licenses/{machine_id}", auth=StaffBearer("licenses.manage_licenses"), summary="Revoke a machine's licenses"
+)
 def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str | None = None):
     if not reason and request.body:
         reason = RevokeIn(**StrictJsonParser().parse_body(request)).reason
@@ -64,7 +75,7 @@ def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str
 
 @router.post(
     "/admin/licenses/{machine_id}/reinstate",
-    auth=AdminBearer(),
+    auth=StaffBearer("licenses.manage_licenses"),
     summary="Reinstate a machine's revoked licenses",
 )
 def reinstate(request: HttpRequest, machine_id: str, product: str | None = None):
@@ -74,7 +85,9 @@ def reinstate(request: HttpRequest, machine_id: str, product: str | None = None)
     return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
 
 
-@router.get("/admin/licenses", auth=AdminBearer(), summary="List licenses (filters, paginated)")
+@router.get(
+    "/admin/licenses", auth=StaffBearer("licenses.manage_licenses"), summary="List licenses (filters, paginated)"
+)
 def list_licenses(
     request: HttpRequest,
     type: Literal["trial", "monthly", "annual", "lifetime"] | None = None,  # noqa: A002 - the API's name
@@ -97,7 +110,9 @@ def list_licenses(
     }
 
 
-@router.post("/admin/activation-codes", auth=AdminBearer(), summary="Generate activation codes")
+@router.post(
+    "/admin/activation-codes", auth=StaffBearer("licenses.manage_licenses"), summary="Generate activation codes"
+)
 def create_codes(request: HttpRequest, payload: CodesIn):
     product = Product.objects.filter(slug=payload.product).first()
     if product is None:
@@ -120,6 +135,6 @@ def create_codes(request: HttpRequest, payload: CodesIn):
     return JsonResponse({"codes": [c.code for c in codes]}, status=201)
 
 
-@router.get("/admin/stats", auth=AdminBearer(), summary="License statistics")
+@router.get("/admin/stats", auth=StaffBearer("licenses.manage_licenses"), summary="License statistics")
 def stats(request: HttpRequest):
     return {"success": True, **selectors.license_stats_json()}
