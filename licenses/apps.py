@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LicensesConfig(AppConfig):
     name = "licenses"
     verbose_name = _("Licences EasyFacture")
+    # The permissions the admin API checks (each endpoint its own): holding any of them
+    # gets a staff token (accounts.permissions).
+    api_permissions = ["licenses.manage_licenses"]
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks

@@ -1,8 +1,6 @@
-class LicenseError(Exception):
-    """A refusal with a stable error code, rendered in the API's error envelope."""
+from core.errors import DomainError
 
-    def __init__(self, code: str, message: str, *, status: int, details: dict | None = None, **extra):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-        self.details = details or {}
-        self.extra = extra
+
+class LicenseError(DomainError):
+    """A license service's refusal: a stable code (e.g. "TRIAL_ALREADY_EXISTS"), a message
+    and details. No HTTP here: the API maps each code to its status (licenses.api.STATUS)."""

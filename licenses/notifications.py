@@ -22,7 +22,7 @@ from core.notify import notify_email
 
 from . import webhooks
 from .models import License, LicenseEvent, LicenseType
-from .services import days_remaining
+from .serializers import days_remaining
 
 logger = logging.getLogger(__name__)
 

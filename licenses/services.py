@@ -3,7 +3,6 @@ Celery tasks all go through these functions."""
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,15 +20,9 @@ from core.origin import SYSTEM, Origin
 from . import signing, webhooks
 from .errors import LicenseError
 from .models import PAID_TYPES, ActivationCode, License, LicenseEvent, LicenseType, Product
+from .serializers import days_remaining
 
 MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def days_remaining(expires_at: datetime | None, now: datetime | None = None) -> int | None:
-    if expires_at is None:
-        return None
-    seconds = (expires_at - (now or timezone.now())).total_seconds()
-    return max(0, math.ceil(seconds / 86400))
 
 
 def _log(lic: License, action: str, origin: Origin, **details) -> LicenseEvent:
@@ -65,9 +58,7 @@ def _product(slug: str, *, lock: bool = False) -> Product:
     qs = Product.objects.filter(slug=slug, is_active=True)
     product = (qs.select_for_update() if lock else qs).first()
     if product is None:
-        raise LicenseError(
-            "INVALID_PRODUCT", _("Produit inconnu."), status=422, details={"product": _("Produit inconnu.")}
-        )
+        raise LicenseError("INVALID_PRODUCT", _("Produit inconnu."), details={"product": _("Produit inconnu.")})
     return product
 
 
@@ -82,7 +73,6 @@ def license_trial_create(*, product_slug: str, machine_id: str, email: str, orig
         raise LicenseError(
             "TRIAL_ALREADY_EXISTS",
             _("Une licence trial existe déjà pour cette machine"),
-            status=409,
             existing_license={
                 "expires_at": existing.expires_at.isoformat() if existing.expires_at else None,
                 "days_remaining": days_remaining(existing.expires_at),
@@ -93,7 +83,6 @@ def license_trial_create(*, product_slug: str, machine_id: str, email: str, orig
         raise LicenseError(
             "TRIAL_LIMIT_REACHED",
             _("Le nombre maximal de licences d'essai pour cette adresse e-mail est atteint."),
-            status=409,
         )
     now = timezone.now()
     lic = License(
@@ -113,9 +102,7 @@ def license_trial_create(*, product_slug: str, machine_id: str, email: str, orig
         with transaction.atomic():
             lic.save()
     except IntegrityError as exc:
-        raise LicenseError(
-            "TRIAL_ALREADY_EXISTS", _("Une licence trial existe déjà pour cette machine"), status=409
-        ) from exc
+        raise LicenseError("TRIAL_ALREADY_EXISTS", _("Une licence trial existe déjà pour cette machine")) from exc
     _issue_key(lic)
     lic.save(update_fields=["license_key", "key_id"])
     _log(lic, LicenseEvent.Action.TRIAL_CREATED, origin)
@@ -131,7 +118,7 @@ def normalize_code(raw: str) -> str | None:
 
 
 def _invalid_code() -> LicenseError:
-    return LicenseError("INVALID_ACTIVATION_CODE", _("Code d'activation invalide ou déjà utilisé"), status=404)
+    return LicenseError("INVALID_ACTIVATION_CODE", _("Code d'activation invalide ou déjà utilisé"))
 
 
 @transaction.atomic
@@ -156,9 +143,9 @@ def license_activate(*, machine_id: str, activation_code: str, email: str, origi
     if created:
         lic = License(product=code.product, machine_id=machine_id, email=email, created_at=now)
     elif lic.is_revoked:
-        raise LicenseError("LICENSE_REVOKED", _("Cette licence a été révoquée."), status=403)
+        raise LicenseError("LICENSE_REVOKED", _("Cette licence a été révoquée."))
     elif lic.license_type == LicenseType.LIFETIME:
-        raise LicenseError("LICENSE_ALREADY_LIFETIME", _("Cette machine a déjà une licence à vie."), status=409)
+        raise LicenseError("LICENSE_ALREADY_LIFETIME", _("Cette machine a déjà une licence à vie."))
 
     if code.license_type == LicenseType.LIFETIME:
         lic.expires_at = None
@@ -185,7 +172,7 @@ def license_activate(*, machine_id: str, activation_code: str, email: str, origi
 
 
 def _license_from_key(license_key: str) -> tuple[License, dict]:
-    not_found = LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."), status=404)
+    not_found = LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."))
     try:
         payload = signing.verify(license_key)
     except signing.InvalidLicenseKey:
@@ -264,7 +251,7 @@ def license_heartbeat(
 ) -> License:
     lic, payload = _license_from_key(license_key)
     if payload.get("mid") != machine_id:
-        raise LicenseError("MACHINE_MISMATCH", _("Cette licence appartient à une autre machine."), status=403)
+        raise LicenseError("MACHINE_MISMATCH", _("Cette licence appartient à une autre machine."))
     now = timezone.now()
     License.objects.filter(pk=lic.pk).update(last_heartbeat_at=now, app_version=app_version[:20], os_info=os_info[:200])
     lic.last_heartbeat_at = now
@@ -332,7 +319,6 @@ def activation_codes_generate(
         raise LicenseError(
             "INVALID_REQUEST",
             _("Type de licence invalide."),
-            status=422,
             details={"license_type": _("monthly, annual ou lifetime")},
         )
     if license_type == LicenseType.LIFETIME:
@@ -341,14 +327,12 @@ def activation_codes_generate(
         raise LicenseError(
             "INVALID_REQUEST",
             _("Durée invalide."),
-            status=422,
             details={"duration_days": _("Doit être supérieure à zéro.")},
         )
     if not 1 <= count <= 1000:
         raise LicenseError(
             "INVALID_REQUEST",
             _("Entre 1 et 1000 codes à la fois."),
-            status=422,
             details={"count": _("Entre 1 et 1000.")},
         )
     codes = [

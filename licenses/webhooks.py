@@ -28,28 +28,17 @@ from django.utils import timezone
 from core import delivery, netguard
 
 from .models import License, WebhookDelivery, WebhookEndpoint, webhook_target
+from .serializers import license_json
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-EF-Signature"
 
 
-def license_payload(lic: License) -> dict:
-    return {
-        "id": lic.pk,
-        "machine_id": lic.machine_id,
-        "product": lic.product.slug,
-        "email": lic.email,
-        "license_type": lic.license_type,
-        "expires_at": lic.expires_at.isoformat() if lic.expires_at else None,
-        "is_revoked": lic.is_revoked,
-    }
-
-
 def emit(*, event: str, license: License) -> list[WebhookDelivery]:
     """Record one delivery per active endpoint subscribed to `event`; each is sent after commit."""
     now = timezone.now()
-    payload = {"event": event, "created_at": now.isoformat(), "data": license_payload(license)}
+    payload = {"event": event, "created_at": now.isoformat(), "data": license_json(license)}
     deliveries = [
         WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=payload)
         for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk")

@@ -12,6 +12,7 @@ PROD_ENV = {
     "ALLOWED_HOSTS": "services.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/platform",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "JWT_SECRET": "another-long-secret-only-for-staff-api-tokens-0123456789-abcdef",
 }
 
 
@@ -34,11 +35,20 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_settings_refuse_to_start_without_required_variables():
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "JWT_SECRET"):
         env = {k: v for k, v in PROD_ENV.items() if k != missing}
         result = _manage("check", env=env)
         assert result.returncode != 0
         assert f"The {missing} environment variable is required" in result.stderr
+
+
+def test_production_refuses_a_jwt_secret_equal_to_the_secret_key_or_short():
+    result = _manage("check", env={**PROD_ENV, "JWT_SECRET": PROD_ENV["SECRET_KEY"]})
+    assert result.returncode != 0
+    assert "JWT_SECRET must be different from SECRET_KEY" in result.stderr
+    result = _manage("check", env={**PROD_ENV, "JWT_SECRET": "short-secret"})
+    assert result.returncode != 0
+    assert "JWT_SECRET must be at least 32 characters long" in result.stderr
 
 
 def test_wsgi_defaults_to_production_settings():

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "ninja",
     "core",
+    "accounts",
     "tracking",
     "revisions",
     "rentals",
@@ -143,7 +144,8 @@ LICENSE_RATE_ACTIVATE = env.str("LICENSE_RATE_ACTIVATE", default="10/h")
 LICENSE_RATE_VALIDATE = env.str("LICENSE_RATE_VALIDATE", default="100/h")
 LICENSE_RATE_HEARTBEAT = env.str("LICENSE_RATE_HEARTBEAT", default="1/d")
 LICENSE_RATE_TOKEN = env.str("LICENSE_RATE_TOKEN", default="20/h")
-# Admin API tokens (HS256). Defaults to SECRET_KEY; set it to rotate tokens independently.
+# Staff API tokens (HS256, accounts app; the token endpoints live in the license API).
+# Required in production and distinct from SECRET_KEY; the demo and tests derive one from it.
 JWT_SECRET = env.str("JWT_SECRET", default="")
 JWT_ACCESS_SECONDS = env.int("JWT_ACCESS_SECONDS", default=3600)
 JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
@@ -188,6 +190,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
         "schedule": crontab(hour=1, minute=15),
+    },
+    "accounts-purge-expired-refresh-tokens": {
+        "task": "accounts.purge_expired_refresh_tokens",
+        "schedule": 24 * 60 * 60,
     },
     # crontab hours are in CELERY_TIMEZONE (TIME_ZONE, Africa/Casablanca by default).
     # Both jobs are safe to run twice: a beat restart or a manual run never duplicates a notice.

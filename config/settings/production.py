@@ -16,6 +16,14 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY")
+# Staff API tokens get their own key: rotating it logs the API clients out without
+# touching sessions and password resets, and a leak of one does not give the other.
+JWT_SECRET = _required("JWT_SECRET")
+if JWT_SECRET == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SECRET must be different from SECRET_KEY.")
+if len(JWT_SECRET) < 32:
+    # HS256 keys shorter than the hash output are guessable offline from one token.
+    raise ImproperlyConfigured("JWT_SECRET must be at least 32 characters long.")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS", default=[f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS if h != "*"]

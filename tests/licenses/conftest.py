@@ -3,7 +3,8 @@ import json
 import pytest
 
 from licenses import signing
-from licenses.models import Product
+
+from .factories import ProductFactory
 
 MACHINE = "0123456789abcdef0123456789abcdef"
 OTHER_MACHINE = "fedcba9876543210fedcba9876543210"
@@ -11,10 +12,7 @@ OTHER_MACHINE = "fedcba9876543210fedcba9876543210"
 
 @pytest.fixture
 def product(db):
-    # The product also exists from its data migration: the fixture sets the state the tests expect.
-    return Product.objects.update_or_create(
-        slug="easyfacture", defaults={"name": "EasyFacture", "renewal_url": "https://easyfacture.com/renew"}
-    )[0]
+    return ProductFactory(renewal_url="https://easyfacture.com/renew")
 
 
 @pytest.fixture(autouse=True)

@@ -9,33 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.origin import SYSTEM
-from licenses.models import ActivationCode, License, LicenseEvent, Product
+from licenses.models import ActivationCode, License, LicenseEvent
 from licenses.services import activation_codes_generate, license_validate
+
+from .factories import LicenseFactory
 
 pytestmark = pytest.mark.django_db
 
 CODE_FORMAT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 CHANGELIST = "admin:licenses_license_changelist"
-
-
-@pytest.fixture
-def product(db):
-    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
-
-
-def make_license(product, n=1, **overrides):
-    data = {
-        "product": product,
-        "machine_id": f"{n:032x}",
-        "email": f"client{n}@example.com",
-        "license_type": "trial",
-        "license_key": "EF1.test.sig",
-        "key_id": "k1",
-        "trial_started_at": timezone.now(),
-        "expires_at": timezone.now() + timedelta(days=10),
-    }
-    data.update(overrides)
-    return License.objects.create(**data)
 
 
 def run_action(client, action, *objects, url=CHANGELIST, **extra):
@@ -54,9 +36,9 @@ def read_csv(response):
 
 
 def test_license_changelist_lists_licenses_with_their_status(staff_client, product):
-    make_license(product, 1)
-    make_license(product, 2, is_revoked=True)
-    make_license(product, 3, expires_at=timezone.now() - timedelta(days=1))
+    LicenseFactory(n=1)
+    LicenseFactory(n=2, revoked=True)
+    LicenseFactory(n=3, expires_at=timezone.now() - timedelta(days=1))
     response = staff_client.get(reverse(CHANGELIST))
     assert response.status_code == 200
     body = response.content.decode()
@@ -81,10 +63,10 @@ def test_license_changelist_lists_licenses_with_their_status(staff_client, produ
 )
 def test_license_filters_and_search_select_the_right_rows(staff_client, product, query, expected):
     now = timezone.now()
-    make_license(product, 1, expires_at=now + timedelta(days=20))
-    make_license(product, 2, expires_at=now + timedelta(days=3), is_revoked=True)
-    make_license(product, 3, expires_at=now - timedelta(days=1))
-    make_license(product, 4, license_type="lifetime", expires_at=None, trial_started_at=None)
+    LicenseFactory(n=1, expires_at=now + timedelta(days=20))
+    LicenseFactory(n=2, expires_at=now + timedelta(days=3), revoked=True)
+    LicenseFactory(n=3, expires_at=now - timedelta(days=1))
+    LicenseFactory(n=4, lifetime=True)
     response = staff_client.get(reverse(CHANGELIST), query)
     assert response.status_code == 200
     shown = {int(lic.machine_id, 16) for lic in response.context["cl"].result_list}
@@ -92,7 +74,7 @@ def test_license_filters_and_search_select_the_right_rows(staff_client, product,
 
 
 def test_revoke_action_asks_for_a_reason_then_revokes_and_logs(staff_client, product):
-    lic = make_license(product)
+    lic = LicenseFactory()
     confirm = run_action(staff_client, "revoke_selected", lic)
     assert confirm.status_code == 200
     assert "Révoquée depuis l&#x27;admin" in confirm.content.decode()
@@ -111,14 +93,14 @@ def test_revoke_action_asks_for_a_reason_then_revokes_and_logs(staff_client, pro
 
 
 def test_revoke_action_with_the_default_reason(staff_client, product):
-    lic = make_license(product)
+    lic = LicenseFactory()
     run_action(staff_client, "revoke_selected", lic, index=None, post="yes", reason="Révoquée depuis l'admin")
     lic.refresh_from_db()
     assert lic.is_revoked and lic.revoked_reason == "Révoquée depuis l'admin"
 
 
 def test_revoke_action_without_a_reason_revokes_nothing(staff_client, product):
-    lic = make_license(product)
+    lic = LicenseFactory()
     response = run_action(staff_client, "revoke_selected", lic, index=None, post="yes", reason="")
     assert response.status_code == 200 and response.context["form"].errors
     lic.refresh_from_db()
@@ -126,8 +108,8 @@ def test_revoke_action_without_a_reason_revokes_nothing(staff_client, product):
 
 
 def test_reinstate_action_lifts_the_revocation_and_logs(staff_client, product):
-    lic = make_license(product, is_revoked=True, revoked_at=timezone.now(), revoked_reason="fraude")
-    active = make_license(product, 2)
+    lic = LicenseFactory(revoked=True)
+    active = LicenseFactory()
     assert run_action(staff_client, "reinstate_selected", lic, active).status_code == 302
     lic.refresh_from_db()
     assert not lic.is_revoked and lic.revoked_reason == "" and lic.revoked_at is None
@@ -138,9 +120,9 @@ def test_reinstate_action_lifts_the_revocation_and_logs(staff_client, product):
 
 @pytest.mark.parametrize(("action", "days"), [("extend_30_days", 30), ("extend_365_days", 365)])
 def test_extend_actions_push_the_expiry_and_reissue_the_key(staff_client, product, action, days):
-    lic = make_license(product)
+    lic = LicenseFactory()
     before = lic.expires_at
-    lifetime = make_license(product, 2, license_type="lifetime", expires_at=None)
+    lifetime = LicenseFactory(lifetime=True)
     assert run_action(staff_client, action, lic, lifetime).status_code == 302
     lic.refresh_from_db()
     assert lic.expires_at == before + timedelta(days=days)
@@ -153,7 +135,7 @@ def test_extend_actions_push_the_expiry_and_reissue_the_key(staff_client, produc
 
 
 def test_license_cannot_be_added_or_deleted(staff_client, product):
-    lic = make_license(product)
+    lic = LicenseFactory()
     assert staff_client.get(reverse("admin:licenses_license_add")).status_code == 403
     assert staff_client.get(reverse("admin:licenses_license_delete", args=[lic.pk])).status_code == 403
     assert (
@@ -166,7 +148,7 @@ def test_license_cannot_be_added_or_deleted(staff_client, product):
 
 
 def test_license_change_page_only_edits_the_email(staff_client, product):
-    lic = make_license(product, expires_at=timezone.now() + timedelta(days=10))
+    lic = LicenseFactory(expires_at=timezone.now() + timedelta(days=10))
     url = reverse("admin:licenses_license_change", args=[lic.pk])
     response = staff_client.post(
         url,
@@ -185,7 +167,7 @@ def test_license_change_page_only_edits_the_email(staff_client, product):
 
 
 def test_license_change_page_shows_the_activity_read_only(staff_client, product):
-    lic = make_license(product)
+    lic = LicenseFactory()
     LicenseEvent.objects.create(license=lic, action="heartbeat", ip_address="198.51.100.7", app_version="1.6.0")
     LicenseEvent.objects.create(license=lic, action="validated", ip_address="198.51.100.8")
     response = staff_client.get(reverse("admin:licenses_license_change", args=[lic.pk]))
@@ -199,8 +181,8 @@ def test_license_change_page_shows_the_activity_read_only(staff_client, product)
 
 
 def test_activity_log_is_listed_searchable_and_read_only(staff_client, product):
-    lic = make_license(product)
-    other = make_license(product, 2)
+    lic = LicenseFactory(n=1)
+    other = LicenseFactory(n=2)
     event = LicenseEvent.objects.create(license=lic, action="validated", ip_address="203.0.113.5", os_info="Win 11")
     LicenseEvent.objects.create(license=other, action="heartbeat", ip_address="203.0.113.99")
     changelist = reverse("admin:licenses_licenseevent_changelist")
@@ -297,7 +279,7 @@ def test_csv_action_downloads_only_the_selected_codes(staff_client, product):
 
 def test_code_filters_and_search(staff_client, product):
     used, unused = activation_codes_generate(product=product, license_type="monthly", duration_days=30, count=2)
-    lic = make_license(product)
+    lic = LicenseFactory()
     ActivationCode.objects.filter(pk=used.pk).update(used_at=timezone.now(), used_by=lic)
     changelist = reverse("admin:licenses_activationcode_changelist")
     assert [c.pk for c in staff_client.get(changelist, {"used": "yes"}).context["cl"].result_list] == [used.pk]
@@ -308,7 +290,7 @@ def test_code_filters_and_search(staff_client, product):
 
 def test_used_code_cannot_be_deleted(staff_client, product):
     used, unused = activation_codes_generate(product=product, license_type="monthly", duration_days=30, count=2)
-    ActivationCode.objects.filter(pk=used.pk).update(used_at=timezone.now(), used_by=make_license(product))
+    ActivationCode.objects.filter(pk=used.pk).update(used_at=timezone.now(), used_by=LicenseFactory())
     assert staff_client.post(reverse("admin:licenses_activationcode_delete", args=[used.pk])).status_code == 403
     response = staff_client.post(reverse("admin:licenses_activationcode_delete", args=[unused.pk]), {"post": "yes"})
     assert response.status_code == 302

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import jwt
@@ -5,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from licenses.auth import ISSUER
-from licenses.models import ActivationCode, License
+from accounts import tokens as staff_tokens
+from licenses.models import ActivationCode, License, WebhookDelivery, WebhookEndpoint
 
 from .conftest import MACHINE, OTHER_MACHINE
 
@@ -51,24 +52,26 @@ def test_refresh_token_is_not_an_access_token(api, tokens):
     assert api.post("/admin/token/refresh", {"refresh_token": tokens["access_token"]}).status_code == 401
 
 
-def _claims(user, **over):
+def test_expired_token_is_refused(api, manager):
     now = timezone.now()
-    claims = {"sub": str(user.pk), "typ": "access", "iat": now, "exp": now + timedelta(hours=1), "iss": ISSUER}
-    claims.update(over)
-    return claims
-
-
-def test_expired_token_is_refused(api, manager, settings):
-    token = jwt.encode(_claims(manager, exp=timezone.now() - timedelta(seconds=1)), settings.SECRET_KEY, "HS256")
+    token = staff_tokens.encode(
+        user=manager,
+        typ=staff_tokens.ACCESS,
+        jti=uuid.uuid4(),
+        family=uuid.uuid4(),
+        issued_at=now - timedelta(hours=1),
+        expires_at=now - timedelta(seconds=1),
+    )
     response = api.get("/admin/licenses", token=token)
     assert response.status_code == 401 and response.json()["error"] == "TOKEN_EXPIRED"
 
 
-def test_forged_token_is_refused(api, manager):
-    forged = jwt.encode(_claims(manager), "not-the-server-secret-but-long-enough-for-hs256", "HS256")
+def test_forged_token_is_refused(api, tokens):
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    forged = jwt.encode(claims, "not-the-server-secret-but-long-enough-for-hs256", "HS256")
     response = api.get("/admin/licenses", token=forged)
     assert response.status_code == 401 and response.json()["error"] == "INVALID_TOKEN"
-    unsigned = jwt.encode(_claims(manager), None, "none")
+    unsigned = jwt.encode(claims, None, "none")
     assert api.get("/admin/licenses", token=unsigned).status_code == 401
 
 
@@ -118,6 +121,18 @@ def test_list_filters_and_paginates(api, product, tokens):
     )
     assert api.get("/admin/licenses", token=token, product="other").json()["total"] == 0
     assert api.get("/admin/licenses", token=token, status="bogus").status_code == 422
+
+
+def test_the_license_json_is_the_same_in_the_admin_list_and_in_webhooks(api, product, tokens):
+    WebhookEndpoint.objects.create(url="https://hooks.example.com/ef", secret="s", events=["license.created"])
+    api.trial()
+
+    [item] = api.get("/admin/licenses", token=tokens["access_token"]).json()["items"]
+
+    [delivery] = WebhookDelivery.objects.filter(event="license.created")
+    assert delivery.payload["data"] == item
+    assert item["machine_id"] == MACHINE and item["product"] == "easyfacture" and item["is_revoked"] is False
+    assert item["expires_at"].endswith("Z") and item["days_remaining"] == 30
 
 
 def test_activation_codes_are_generated(api, product, tokens):

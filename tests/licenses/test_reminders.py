@@ -11,31 +11,24 @@ from django.utils import timezone
 
 from config.celery import app
 from core.models import OutboundMessage
-from licenses.models import License, LicenseEvent, Product, WebhookDelivery, WebhookEndpoint
+from licenses.models import LicenseEvent, Product, WebhookDelivery, WebhookEndpoint
 from licenses.notifications import license_expiry_reminders_send, licenses_expired_notify
 from licenses.services import (
     activation_codes_generate,
     license_activate,
     license_extend,
     license_revoke,
-    license_trial_create,
 )
 from licenses.tasks import emit_expired, send_expiry_reminders
+
+from .factories import LicenseFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ef_product(db):
-    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture", "renewal_url": ""})[0]
-
-
-def make_license(email="client@example.com", *, expires_in: timedelta | None = None) -> License:
-    lic = license_trial_create(product_slug="easyfacture", machine_id=uuid.uuid4().hex, email=email)
-    if expires_in is not None:
-        License.objects.filter(pk=lic.pk).update(expires_at=timezone.now() + expires_in)
-        lic.refresh_from_db()
-    return lic
+    return ProductFactory()
 
 
 def run_reminders(capture):
@@ -52,10 +45,10 @@ def local_date(dt) -> str:
 
 
 def test_each_reminder_is_sent_once_per_expiry(ef_product, django_capture_on_commit_callbacks):
-    week = make_license("week@example.com", expires_in=timedelta(days=5))
-    day = make_license("day@example.com", expires_in=timedelta(hours=12))
-    make_license("later@example.com", expires_in=timedelta(days=10))
-    make_license("gone@example.com", expires_in=-timedelta(hours=1))
+    week = LicenseFactory(email="week@example.com", expires_in=timedelta(days=5))
+    day = LicenseFactory(email="day@example.com", expires_in=timedelta(hours=12))
+    LicenseFactory(email="later@example.com", expires_in=timedelta(days=10))
+    LicenseFactory(email="gone@example.com", expires_in=-timedelta(hours=1))
 
     assert run_reminders(django_capture_on_commit_callbacks) == {"remind7": 1, "remind1": 1}
     assert run_reminders(django_capture_on_commit_callbacks) == {"remind7": 0, "remind1": 0}
@@ -73,9 +66,9 @@ def test_each_reminder_is_sent_once_per_expiry(ef_product, django_capture_on_com
 
 
 def test_reminder_content_is_french_with_date_days_left_and_renewal_url(ef_product, django_capture_on_commit_callbacks):
-    week = make_license("week@example.com", expires_in=timedelta(days=4, hours=23))
+    week = LicenseFactory(email="week@example.com", expires_in=timedelta(days=4, hours=23))
     Product.objects.filter(pk=ef_product.pk).update(renewal_url="https://shop.example.com/easyfacture")
-    day = make_license("day@example.com", expires_in=timedelta(hours=3))
+    day = LicenseFactory(email="day@example.com", expires_in=timedelta(hours=3))
 
     run_reminders(django_capture_on_commit_callbacks)
 
@@ -94,7 +87,7 @@ def test_reminder_content_is_french_with_date_days_left_and_renewal_url(ef_produ
 
 
 def test_renewal_url_falls_back_to_the_setting(ef_product, django_capture_on_commit_callbacks):
-    make_license(expires_in=timedelta(days=3))
+    LicenseFactory(expires_in=timedelta(days=3))
 
     run_reminders(django_capture_on_commit_callbacks)
 
@@ -103,7 +96,7 @@ def test_renewal_url_falls_back_to_the_setting(ef_product, django_capture_on_com
 
 
 def test_the_one_day_reminder_follows_the_seven_day_one(ef_product, django_capture_on_commit_callbacks):
-    lic = make_license(expires_in=timedelta(days=5))
+    lic = LicenseFactory(expires_in=timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
         assert license_expiry_reminders_send() == {"remind7": 1, "remind1": 0}
     later = timezone.now() + timedelta(days=4, hours=12)
@@ -117,7 +110,7 @@ def test_the_one_day_reminder_follows_the_seven_day_one(ef_product, django_captu
 
 
 def test_an_extended_license_is_reminded_again_for_its_new_expiry(ef_product, django_capture_on_commit_callbacks):
-    lic = make_license(expires_in=timedelta(days=5))
+    lic = LicenseFactory(expires_in=timedelta(days=5))
     run_reminders(django_capture_on_commit_callbacks)
     first_expiry = lic.expires_at
 
@@ -134,9 +127,9 @@ def test_an_extended_license_is_reminded_again_for_its_new_expiry(ef_product, dj
 
 
 def test_revoked_and_lifetime_licenses_get_no_reminder(ef_product, django_capture_on_commit_callbacks):
-    revoked = make_license("revoked@example.com", expires_in=timedelta(days=5))
+    revoked = LicenseFactory(email="revoked@example.com", expires_in=timedelta(days=5))
     license_revoke(license=revoked, reason="fraude")
-    revoked_soon = make_license("revoked2@example.com", expires_in=timedelta(hours=5))
+    revoked_soon = LicenseFactory(email="revoked2@example.com", expires_in=timedelta(hours=5))
     license_revoke(license=revoked_soon, reason="fraude")
     [code] = activation_codes_generate(product=ef_product, license_type="lifetime", duration_days=None, count=1)
     lifetime = license_activate(machine_id=uuid.uuid4().hex, activation_code=code.code, email="life@example.com")
@@ -150,7 +143,7 @@ def test_revoked_and_lifetime_licenses_get_no_reminder(ef_product, django_captur
 def test_a_claim_is_not_taken_for_a_license_extended_meanwhile(ef_product):
     from licenses.notifications import REMINDERS, license_expiry_reminder_send
 
-    lic = make_license(expires_in=timedelta(days=5))
+    lic = LicenseFactory(expires_in=timedelta(days=5))
     stale_expiry = lic.expires_at
     license_extend(license=lic, days=1)
 
@@ -162,9 +155,9 @@ def test_a_claim_is_not_taken_for_a_license_extended_meanwhile(ef_product):
 
 
 def test_expired_webhook_is_emitted_once(ef_product, django_capture_on_commit_callbacks):
-    expired = make_license("old@example.com", expires_in=-timedelta(hours=2))
-    make_license("active@example.com", expires_in=timedelta(days=2))
-    revoked = make_license("revoked@example.com", expires_in=-timedelta(hours=2))
+    expired = LicenseFactory(email="old@example.com", expires_in=-timedelta(hours=2))
+    LicenseFactory(email="active@example.com", expires_in=timedelta(days=2))
+    revoked = LicenseFactory(email="revoked@example.com", expires_in=-timedelta(hours=2))
     license_revoke(license=revoked, reason="fraude")
     # Created after the licenses so that only license.expired deliveries exist.
     endpoint = WebhookEndpoint.objects.create(url="http://127.0.0.1:9/hook", secret="s", events=["license.expired"])
@@ -176,7 +169,7 @@ def test_expired_webhook_is_emitted_once(ef_product, django_capture_on_commit_ca
     [delivery] = WebhookDelivery.objects.all()
     assert delivery.endpoint == endpoint and delivery.event == "license.expired"
     assert delivery.payload["data"]["id"] == expired.pk
-    assert delivery.payload["data"]["expires_at"] == expired.expires_at.isoformat()
+    assert delivery.payload["data"]["expires_at"] == expired.expires_at.isoformat().replace("+00:00", "Z")
     assert len(callbacks) == 1  # one delivery task, scheduled after commit
     [event] = LicenseEvent.objects.filter(action=LicenseEvent.Action.EXPIRED)
     assert event.license_id == expired.pk and event.details == {"expires_at": expired.expires_at.isoformat()}
@@ -185,7 +178,7 @@ def test_expired_webhook_is_emitted_once(ef_product, django_capture_on_commit_ca
 
 
 def test_a_renewed_license_that_expires_again_is_announced_again(ef_product):
-    lic = make_license(expires_in=-timedelta(hours=2))
+    lic = LicenseFactory(expires_in=-timedelta(hours=2))
     WebhookEndpoint.objects.create(url="http://127.0.0.1:9/hook", secret="s")
     assert licenses_expired_notify() == 1
 

@@ -7,8 +7,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from licenses.models import License, LicenseEvent, Product
+from licenses.models import LicenseEvent
 from licenses.selectors import license_stats, license_stats_json
+
+from .factories import LicenseFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,31 +23,18 @@ def at(days_ago: int) -> datetime:
     return timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=days_ago), time(12)))
 
 
-def make_license(product, n, **fields):
-    data = {
-        "product": product,
-        "machine_id": f"{n:032x}",
-        "email": f"client{n}@example.com",
-        "license_type": "trial",
-        "license_key": "EF1.test.sig",
-        "key_id": "k1",
-        "expires_at": timezone.now() + timedelta(days=20),
-    }
-    data.update(fields)
-    return License.objects.create(**data)
-
-
 @pytest.fixture
 def seeded(db):
     """Six licenses on two products; see the expected figures in each test."""
-    facture = Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
-    stock = Product.objects.create(slug="easystock", name="EasyStock")
+    facture = ProductFactory()
+    stock = ProductFactory(slug="easystock", name="EasyStock")
     win11, win10 = "Windows 11 Pro 23H2", "Windows 10 Home"
-    l1 = make_license(facture, 1, trial_started_at=at(0), last_heartbeat_at=at(1), app_version="1.6.0", os_info=win11)
+    l1 = LicenseFactory(
+        product=facture, trial_started_at=at(0), last_heartbeat_at=at(1), app_version="1.6.0", os_info=win11
+    )
     # Expired trial, last seen 10 days ago: in use over 30 days, not active over 7.
-    make_license(
-        facture,
-        2,
+    LicenseFactory(
+        product=facture,
         trial_started_at=at(3),
         expires_at=timezone.now() - timedelta(days=1),
         last_heartbeat_at=at(10),
@@ -53,9 +42,8 @@ def seeded(db):
         os_info=win10,
     )
     # Trial converted to annual.
-    l3 = make_license(
-        facture,
-        3,
+    l3 = LicenseFactory(
+        product=facture,
         license_type="annual",
         trial_started_at=at(3),
         activated_at=at(2),
@@ -65,9 +53,8 @@ def seeded(db):
         os_info=win11,
     )
     # Old trial converted to lifetime, not seen for 40 days.
-    make_license(
-        stock,
-        4,
+    LicenseFactory(
+        product=stock,
         license_type="lifetime",
         trial_started_at=at(40),
         expires_at=None,
@@ -76,11 +63,10 @@ def seeded(db):
         os_info="Windows 7",
     )
     # Bought without a trial, then revoked.
-    make_license(facture, 5, license_type="monthly", is_revoked=True, revoked_at=at(1))
+    LicenseFactory(product=facture, license_type="monthly", trial_started_at=None, is_revoked=True, revoked_at=at(1))
     # Same machine as l1, other product: one machine, not two.
-    make_license(
-        stock,
-        6,
+    LicenseFactory(
+        product=stock,
         machine_id=l1.machine_id,
         trial_started_at=at(5),
         last_heartbeat_at=at(2),

@@ -21,10 +21,12 @@ from django.utils import timezone
 from core import netguard
 from core.delivery import claim
 from licenses import webhooks
-from licenses.models import Product, WebhookDelivery, WebhookEndpoint
+from licenses.models import WebhookDelivery, WebhookEndpoint
 from licenses.services import license_revoke, license_trial_create
 from licenses.tasks import deliver_webhook
 from licenses.webhooks import verify_signature, webhook_deliver, webhooks_requeue_stuck
+
+from .factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +117,7 @@ def receiver(receivers, settings):
 
 @pytest.fixture
 def ef_product(db):
-    return Product.objects.update_or_create(slug="easyfacture", defaults={"name": "EasyFacture"})[0]
+    return ProductFactory()
 
 
 def make_endpoint(url, **kw):

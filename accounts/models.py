@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffRefreshToken(models.Model):
+    """One refresh token of a staff API session.
+
+    A login starts a session (a `family`); each refresh spends the presented token
+    (`used_at`) and adds the next row of the family, so the rows are the session's
+    history. A spent token presented again means it was copied: the whole family is
+    revoked. Revoking a family also refuses its access tokens (they carry the family id).
+    Rows are deleted by a daily job once expired.
+    """
+
+    class RevokedReason(models.TextChoices):
+        LOGOUT = "logout", _("Révoqué par son détenteur")
+        REUSE = "reuse", _("Jeton déjà utilisé présenté à nouveau")
+        PASSWORD_CHANGED = "password_changed", _("Mot de passe changé")
+        DEACTIVATED = "deactivated", _("Compte désactivé")
+        ACCESS_REMOVED = "access_removed", _("Accès à l'API retiré")
+
+    # The token's `jti` claim.
+    jti = models.UUIDField(_("identifiant"), primary_key=True, editable=False)
+    # The session: every token obtained from one login by successive refreshes.
+    family = models.UUIDField(_("session d'API"), db_index=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_refresh_tokens",
+        verbose_name=_("membre du personnel"),
+    )
+    issued_at = models.DateTimeField(_("émis le"))
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_reason = models.CharField(_("motif de révocation"), max_length=20, choices=RevokedReason, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton de rafraîchissement")
+        verbose_name_plural = _("jetons de rafraîchissement (API du personnel)")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("issued_at")), name="staff_refresh_expires_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | Q(revoked_at__isnull=False) & ~Q(revoked_reason=""),
+                name="staff_refresh_revoked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.family}"

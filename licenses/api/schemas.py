@@ -1,0 +1,86 @@
+"""Request bodies of the license API (validated by pydantic before any view runs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from .. import services, signing
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError("invalid e-mail address") from None
+    return value.lower()
+
+
+# --- public ------------------------------------------------------------------------
+
+
+class MachineIn(Schema):
+    machine_id: str = Field(..., description="32 hexadecimal characters (case-insensitive)")
+
+    @field_validator("machine_id")
+    @classmethod
+    def _machine_id(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not services.MACHINE_ID.match(value):
+            raise ValueError("machine_id must be exactly 32 hexadecimal characters")
+        return value
+
+
+class TrialIn(MachineIn):
+    email: str
+    product: str = Field(..., max_length=50)
+    version: str = Field("", max_length=20)
+
+    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
+
+
+class ActivateIn(MachineIn):
+    activation_code: str = Field(..., max_length=40)
+    email: str
+
+    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
+
+
+class ValidateIn(MachineIn):
+    license_key: str = Field(..., max_length=signing.MAX_KEY_LENGTH)
+
+
+class HeartbeatIn(ValidateIn):
+    app_version: str = Field("", max_length=20)
+    os_info: str = Field("", max_length=200)
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=256)
+
+
+class RefreshIn(Schema):
+    refresh_token: str = Field(..., max_length=2048)
+
+
+class RevokeIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class CodesIn(Schema):
+    license_type: Literal["monthly", "annual", "lifetime"]
+    duration_days: int | None = Field(None, ge=1, le=36500)
+    count: int = Field(1, ge=1, le=1000)
+    expires_at: datetime | None = None
+    notes: str = Field("", max_length=2000)
+    product: str = "easyfacture"
