@@ -1,5 +1,6 @@
-"""Admin API tokens: HS256 JWTs, access 1 hour, refresh 7 days, for staff users who
-hold the `licenses.manage_licenses` permission."""
+"""Admin API tokens: HS256 JWTs, access 1 hour, refresh 7 days, for active staff users
+who hold at least one of the admin API's permissions (licenses.permissions.API); each
+endpoint checks its own permission on every request (AdminBearer(permission))."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from . import permissions
 from .errors import LicenseError
 
-PERMISSION = "licenses.manage_licenses"
 ISSUER = "easyfacture-license-server"
 
 
@@ -23,8 +24,8 @@ def _secret() -> str:
     return settings.JWT_SECRET or settings.SECRET_KEY
 
 
-def can_manage(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and user.has_perm(PERMISSION))
+def can_use_api(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and permissions.has_any(user, permissions.API))
 
 
 def _encode(user, typ: str, seconds: int) -> str:
@@ -63,12 +64,25 @@ def user_from_token(token: str, typ: str):
         raise LicenseError("INVALID_TOKEN", _("Jeton invalide."))
     user = get_user_model().objects.filter(pk=claims["sub"]).first()
     # Permissions are checked on every request: removing them cuts access at once.
-    if not can_manage(user):
+    if not can_use_api(user):
         raise LicenseError("INVALID_TOKEN", _("Jeton invalide."))
     return user
 
 
 class AdminBearer(HttpBearer):
+    """A valid access token of a user holding `permission` (the endpoint's action)."""
+
+    def __init__(self, permission: str):
+        super().__init__()
+        self.permission = permission
+
     def authenticate(self, request, token: str):
-        request.user = user_from_token(token, "access")
-        return request.user
+        user = user_from_token(token, "access")
+        if not user.has_perm(self.permission):
+            raise LicenseError(
+                "FORBIDDEN",
+                _("Vous n'avez pas la permission de faire cette action."),
+                details={"permission": self.permission},
+            )
+        request.user = user
+        return user

@@ -13,8 +13,8 @@ from ninja import Query, Router
 
 from core.origin import Origin
 
-from .. import selectors, services
-from ..auth import AdminBearer, can_manage, issue_tokens, user_from_token
+from .. import permissions, selectors, services
+from ..auth import AdminBearer, can_use_api, issue_tokens, user_from_token
 from ..errors import LicenseError
 from ..models import License, LicenseType, Product
 from ..serializers import license_json
@@ -28,7 +28,7 @@ router = Router(tags=["admin"])
 def token(request: HttpRequest, payload: TokenIn):
     limit(request, "token", settings.LICENSE_RATE_TOKEN)
     user = authenticate(request, username=payload.username, password=payload.password)
-    if not can_manage(user):
+    if not can_use_api(user):
         raise LicenseError("INVALID_CREDENTIALS", _("Identifiants invalides ou droits insuffisants."))
     return issue_tokens(user)
 
@@ -52,7 +52,9 @@ def _machine_licenses(machine_id: str, product: str | None):
     return licenses
 
 
-@router.delete("/admin/licenses/{machine_id}", auth=AdminBearer(), summary="Revoke a machine's licenses")
+@router.delete(
+    "/admin/licenses/{machine_id}", auth=AdminBearer(permissions.REVOKE), summary="Revoke a machine's licenses"
+)
 def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str | None = None):
     if not reason and request.body:
         reason = RevokeIn(**StrictJsonParser().parse_body(request)).reason
@@ -64,7 +66,7 @@ def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str
 
 @router.post(
     "/admin/licenses/{machine_id}/reinstate",
-    auth=AdminBearer(),
+    auth=AdminBearer(permissions.REINSTATE),
     summary="Reinstate a machine's revoked licenses",
 )
 def reinstate(request: HttpRequest, machine_id: str, product: str | None = None):
@@ -74,7 +76,7 @@ def reinstate(request: HttpRequest, machine_id: str, product: str | None = None)
     return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
 
 
-@router.get("/admin/licenses", auth=AdminBearer(), summary="List licenses (filters, paginated)")
+@router.get("/admin/licenses", auth=AdminBearer(permissions.VIEW), summary="List licenses (filters, paginated)")
 def list_licenses(
     request: HttpRequest,
     type: Literal["trial", "monthly", "annual", "lifetime"] | None = None,  # noqa: A002 - the API's name
@@ -97,7 +99,9 @@ def list_licenses(
     }
 
 
-@router.post("/admin/activation-codes", auth=AdminBearer(), summary="Generate activation codes")
+@router.post(
+    "/admin/activation-codes", auth=AdminBearer(permissions.GENERATE_CODES), summary="Generate activation codes"
+)
 def create_codes(request: HttpRequest, payload: CodesIn):
     product = Product.objects.filter(slug=payload.product).first()
     if product is None:
@@ -120,6 +124,6 @@ def create_codes(request: HttpRequest, payload: CodesIn):
     return JsonResponse({"codes": [c.code for c in codes]}, status=201)
 
 
-@router.get("/admin/stats", auth=AdminBearer(), summary="License statistics")
+@router.get("/admin/stats", auth=AdminBearer(permissions.VIEW_STATS), summary="License statistics")
 def stats(request: HttpRequest):
     return {"success": True, **selectors.license_stats_json()}
