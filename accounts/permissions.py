@@ -1,7 +1,7 @@
 """Which permissions open the staff APIs, and the check each API makes on every request.
 
 Each app declares the permissions its API checks as `api_permissions` on its AppConfig
-(e.g. `LicensesConfig.api_permissions = ["licenses.manage_licenses"]`). A staff token is
+(e.g. `LicensesConfig.api_permissions = ["licenses.view_license", ...]`). A staff token is
 issued to an active staff user holding at least one of them; the token says who the
 user is, never what they may do: each endpoint checks its own permission with
 `require_permission()` at every request, so removing a permission takes effect at once.

@@ -80,7 +80,14 @@ class License(models.Model):
         verbose_name = _("licence")
         verbose_name_plural = _("licences")
         ordering = ["-created_at"]
-        permissions = [("manage_licenses", _("Peut gérer les licences par l'API d'administration"))]
+        # One per action, the same in the admin and the admin API (licenses/permissions.py).
+        permissions = [
+            ("revoke_license", _("Peut révoquer une licence")),
+            ("reinstate_license", _("Peut rétablir une licence révoquée")),
+            ("extend_license", _("Peut prolonger une licence")),
+            ("generate_activation_codes", _("Peut générer des codes d'activation")),
+            ("view_license_stats", _("Peut voir les statistiques des licences")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["product", "machine_id"], name="license_one_per_machine_and_product"),
             models.CheckConstraint(condition=Q(machine_id__regex=r"^[0-9a-f]{32}$"), name="license_machine_id_format"),

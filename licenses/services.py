@@ -172,11 +172,13 @@ def license_activate(*, machine_id: str, activation_code: str, email: str, origi
 
 
 def _license_from_key(license_key: str) -> tuple[License, dict]:
+    """The license a key names. Any refusal is LICENSE_NOT_FOUND (the public contract);
+    a key that fails its signature check says why in details.reason (see signing)."""
     not_found = LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."))
     try:
         payload = signing.verify(license_key)
-    except signing.InvalidLicenseKey:
-        raise not_found from None
+    except signing.InvalidLicenseKey as exc:
+        raise LicenseError("LICENSE_NOT_FOUND", _("Licence introuvable."), details={"reason": exc.reason}) from None
     try:
         # get() rather than first(): no ORDER BY to build and run on the hot path.
         lic = License.objects.select_related("product").get(pk=int(payload.get("lid")))

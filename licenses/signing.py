@@ -6,14 +6,18 @@ the last dot, so changing any byte of the key makes it fail.
 
 Keys come from settings.LICENSE_SIGNING_KEYS (`key_id:base64(32-byte private seed)`,
 comma-separated, the first one signs) and LICENSE_VERIFY_KEYS (`key_id:base64(32-byte
-public key)` of retired keys, still accepted). Without them, one key is derived from
-SECRET_KEY with HKDF so that every worker and restart signs with the same key.
+public key)` of retired keys, still accepted). Production requires LICENSE_SIGNING_KEYS.
+The demo and the tests (settings.LICENSE_DERIVED_SIGNING_KEY) may instead derive one key
+from SECRET_KEY with HKDF, so that every worker and restart signs with the same key; its
+id is `kd-<fingerprint of its public key>`, so a new SECRET_KEY (a new key) also gets a
+new id: an id never silently names another key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -23,13 +27,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "EF1"
 MAX_KEY_LENGTH = 2048
 
 
+# Why a key was refused, as the API reports it in `details.reason` (the answer stays
+# 404 LICENSE_NOT_FOUND): the desktop client keeps its cache on the last two when its
+# pinned key still verifies the license (the server, not the license, is then wrong).
+MALFORMED = "malformed"
+UNKNOWN_KEY = "unknown_key"  # the key's `kid` is not in the keyring
+BAD_SIGNATURE = "bad_signature"  # the `kid` is known, the signature does not match
+
+
 class InvalidLicenseKey(Exception):
-    pass
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def b64url_encode(raw: bytes) -> str:
@@ -65,14 +80,28 @@ def _parse_pairs(value: str) -> list[tuple[str, bytes]]:
     return pairs
 
 
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """First 8 hex digits of the SHA-256 of the raw public key."""
+    return hashlib.sha256(_raw_public(key)).hexdigest()[:8]
+
+
+def _derived_entry() -> tuple[str, bytes]:
+    """The demo's key, derived from SECRET_KEY, named after its own public key."""
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"easyfacture-license-signing-v1").derive(
+        settings.SECRET_KEY.encode()
+    )
+    return f"kd-{fingerprint(Ed25519PrivateKey.from_private_bytes(seed).public_key())}", seed
+
+
 @cache
 def keyring() -> Keyring:
     signing = _parse_pairs(settings.LICENSE_SIGNING_KEYS)
     if not signing:
-        seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"easyfacture-license-signing-v1").derive(
-            settings.SECRET_KEY.encode()
-        )
-        signing = [("k-derived-1", seed)]
+        if not settings.LICENSE_DERIVED_SIGNING_KEY:
+            raise ImproperlyConfigured(
+                "LICENSE_SIGNING_KEYS is empty: set it (manage.py license_keygen --key-id <id> makes an entry)."
+            )
+        signing = [_derived_entry()]
     private = {key_id: Ed25519PrivateKey.from_private_bytes(raw) for key_id, raw in signing}
     verify = {key_id: key.public_key() for key_id, key in private.items()}
     for key_id, raw in _parse_pairs(settings.LICENSE_VERIFY_KEYS):
@@ -91,27 +120,27 @@ def sign(payload: dict) -> str:
 def verify(license_key: str) -> dict:
     """The payload of a key that we signed, or InvalidLicenseKey."""
     if not isinstance(license_key, str) or len(license_key) > MAX_KEY_LENGTH:
-        raise InvalidLicenseKey("malformed")
+        raise InvalidLicenseKey(MALFORMED)
     parts = license_key.split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        raise InvalidLicenseKey("malformed")
+        raise InvalidLicenseKey(MALFORMED)
     try:
         payload = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, binascii.Error) as exc:
-        raise InvalidLicenseKey("malformed") from exc
-    if not isinstance(payload, dict):
-        raise InvalidLicenseKey("malformed")
-    public = keyring().verify_keys.get(payload.get("kid"))
+        raise InvalidLicenseKey(MALFORMED) from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("kid"), str) or not payload["kid"]:
+        raise InvalidLicenseKey(MALFORMED)
+    public = keyring().verify_keys.get(payload["kid"])
     if public is None:
-        raise InvalidLicenseKey("unknown key id")
+        raise InvalidLicenseKey(UNKNOWN_KEY)
     try:
         public.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
     except InvalidSignature as exc:
-        raise InvalidLicenseKey("bad signature") from exc
+        raise InvalidLicenseKey(BAD_SIGNATURE) from exc
     # Canonical encoding only: a key re-encoded with other base64 padding bits is not ours.
     if b64url_encode(b64url_decode(parts[1])) != parts[1] or b64url_encode(signature) != parts[2]:
-        raise InvalidLicenseKey("non-canonical encoding")
+        raise InvalidLicenseKey(MALFORMED)
     return payload
 
 

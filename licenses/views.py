@@ -14,10 +14,9 @@ from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import permissions
 from .models import License
 from .selectors import ACTIVE_MACHINE_DAYS, IN_USE_DAYS, STATS_DAYS, Bucket, license_stats, stats_rows
-
-STATS_PERMISSION = "licenses.manage_licenses"
 
 # --- CSV ------------------------------------------------------------------------------
 
@@ -107,7 +106,7 @@ def share_rows(buckets: Sequence[Bucket], total: int | None = None) -> list[dict
 def staff_with_permission(view):
     """Anonymous and non-staff users go to the admin login; staff without the
     permission get a 403."""
-    return staff_member_required(permission_required(STATS_PERMISSION, raise_exception=True)(view))
+    return staff_member_required(permission_required(permissions.VIEW_STATS, raise_exception=True)(view))
 
 
 @staff_with_permission

@@ -13,6 +13,7 @@ PROD_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/platform",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "JWT_SECRET": "another-long-secret-only-for-staff-api-tokens-0123456789-abcdef",
+    "LICENSE_SIGNING_KEYS": "k2026a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 }
 
 
@@ -35,7 +36,7 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_settings_refuse_to_start_without_required_variables():
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "JWT_SECRET"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "JWT_SECRET", "LICENSE_SIGNING_KEYS"):
         env = {k: v for k, v in PROD_ENV.items() if k != missing}
         result = _manage("check", env=env)
         assert result.returncode != 0
@@ -49,6 +50,18 @@ def test_production_refuses_a_jwt_secret_equal_to_the_secret_key_or_short():
     result = _manage("check", env={**PROD_ENV, "JWT_SECRET": "short-secret"})
     assert result.returncode != 0
     assert "JWT_SECRET must be at least 32 characters long" in result.stderr
+
+
+def test_production_refuses_to_sign_licenses_with_a_key_derived_from_secret_key():
+    env = {k: v for k, v in PROD_ENV.items() if k != "LICENSE_SIGNING_KEYS"}
+    code = "import config.settings.production"
+    base = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: The LICENSE_SIGNING_KEYS environment variable is required" in result.stderr
+    assert "manage.py license_keygen" in result.stderr
 
 
 def test_wsgi_defaults_to_production_settings():

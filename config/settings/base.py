@@ -133,8 +133,12 @@ REVISION_QUOTE_LINK_DAYS = env.int("REVISION_QUOTE_LINK_DAYS", default=30)
 
 # --- Licenses (EasyFacture) ---
 # Ed25519 signing keys, "key_id:base64(32-byte seed)" comma-separated, the first signs.
-# Without it a key is derived from SECRET_KEY (stable across workers and restarts).
+# Required in production; the demo and the tests may leave it empty (see below).
 LICENSE_SIGNING_KEYS = env.str("LICENSE_SIGNING_KEYS", default="")
+# Without LICENSE_SIGNING_KEYS, derive a key from SECRET_KEY (id "kd-<fingerprint>")?
+# Only the local/demo and test settings turn this on: a production key must be a real,
+# backed-up secret, not something that changes with SECRET_KEY.
+LICENSE_DERIVED_SIGNING_KEY = False
 # Retired public keys still accepted: "key_id:base64(32-byte public key)".
 LICENSE_VERIFY_KEYS = env.str("LICENSE_VERIFY_KEYS", default="")
 LICENSE_TRIALS_PER_EMAIL = env.int("LICENSE_TRIALS_PER_EMAIL", default=3)

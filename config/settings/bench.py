@@ -11,6 +11,8 @@ from .base import LOGGING, env, redis_cache
 DEBUG = False
 SECRET_KEY = "bench-secret-key-only-for-local-load-tests-0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Without LICENSE_SIGNING_KEYS, license keys are signed with a key derived from SECRET_KEY.
+LICENSE_DERIVED_SIGNING_KEY = True
 
 ROOT_URLCONF = "bench.urls"
 

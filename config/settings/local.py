@@ -11,6 +11,8 @@ from .base import BASE_DIR, env, redis_cache
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-demo-key-not-for-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])  # noqa: S104
+# Without LICENSE_SIGNING_KEYS, license keys are signed with a key derived from SECRET_KEY.
+LICENSE_DERIVED_SIGNING_KEY = True
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}")}

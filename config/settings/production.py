@@ -8,10 +8,10 @@ from .base import env, redis_cache
 DEBUG = False
 
 
-def _required(name: str) -> str:
+def _required(name: str, hint: str = "") -> str:
     value = env.str(name, default="")
     if not value:
-        raise ImproperlyConfigured(f"The {name} environment variable is required in production.")
+        raise ImproperlyConfigured(f"The {name} environment variable is required in production.{hint}")
     return value
 
 
@@ -27,6 +27,15 @@ if len(JWT_SECRET) < 32:
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS", default=[f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS if h != "*"]
+)
+
+# License keys are signed with a real key, never one derived from SECRET_KEY (which
+# would change, and invalidate every license, the day SECRET_KEY is rotated).
+LICENSE_SIGNING_KEYS = _required(
+    "LICENSE_SIGNING_KEYS",
+    " Generate an entry with `manage.py license_keygen --key-id <id>` and pin its public key in the"
+    " desktop app; when moving off a derived demo key, first copy GET /api/v1/licenses/public-key"
+    " into LICENSE_VERIFY_KEYS.",
 )
 
 DATABASES = {"default": env.db_url_config(_required("DATABASE_URL"))}

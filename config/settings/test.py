@@ -6,6 +6,8 @@ from .base import env, redis_cache
 DEBUG = False
 SECRET_KEY = "test-secret-key-only-for-the-test-suite-0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Without LICENSE_SIGNING_KEYS, license keys are signed with a key derived from SECRET_KEY.
+LICENSE_DERIVED_SIGNING_KEY = True
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/platform")}
 # A dedicated Redis database: the suite flushes it between tests.

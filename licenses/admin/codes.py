@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import permissions
 from ..errors import LicenseError
 from ..models import PAID_TYPES, ActivationCode, LicenseType, Product
 from ..services import activation_codes_generate, normalize_code
@@ -145,7 +146,11 @@ class ActivationCodeAdmin(admin.ModelAdmin):
         return False
 
     def has_generate_permission(self, request) -> bool:
-        return request.user.has_perm("licenses.add_activationcode")
+        return request.user.has_perm(permissions.GENERATE_CODES)
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever generates codes may see them (they download them anyway).
+        return super().has_view_permission(request, obj) or self.has_generate_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         # A used code is the record of a sale: only unused codes can go.

@@ -19,11 +19,11 @@ from django.utils.translation import ngettext
 
 from core.origin import Origin
 
+from .. import permissions
 from ..models import License
 from ..selectors import STATUS_LABELS, status_q
 from ..services import license_extend, license_reinstate, license_revoke
-from ..views import STATS_PERMISSION
-from .common import when
+from .common import RefuseForbiddenActions, when
 
 DEFAULT_REVOKE_REASON = _("Révoquée depuis l'admin")
 ACTIVITY_ROWS = 50
@@ -88,7 +88,7 @@ def status_badge(status: str):
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
+class LicenseAdmin(RefuseForbiddenActions, admin.ModelAdmin):
     list_display = (
         "machine_id",
         "product",
@@ -162,8 +162,26 @@ class LicenseAdmin(admin.ModelAdmin):
         # The row is what makes a trial "once per machine, ever": revoke instead.
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Whoever may revoke, reinstate or extend a license must be able to find it.
+        return super().has_view_permission(request, obj) or permissions.has_any(
+            request.user, permissions.ACTS_ON_LICENSES
+        )
+
+    # The actions' permissions (@admin.action(permissions=["revoke"]) asks has_revoke_permission):
+    # the same ones as the admin API's endpoints.
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm(permissions.REVOKE)
+
+    def has_reinstate_permission(self, request):
+        return request.user.has_perm(permissions.REINSTATE)
+
+    def has_extend_permission(self, request):
+        return request.user.has_perm(permissions.EXTEND)
+
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_see_stats": request.user.has_perm(STATS_PERMISSION)}
+        extra_context = {**(extra_context or {}), "can_see_stats": request.user.has_perm(permissions.VIEW_STATS)}
         return super().changelist_view(request, extra_context)
 
     # --- columns ---
@@ -240,7 +258,7 @@ class LicenseAdmin(admin.ModelAdmin):
 
     # --- actions ---
 
-    @admin.action(description=_("Révoquer les licences sélectionnées"), permissions=["change"])
+    @admin.action(description=_("Révoquer les licences sélectionnées"), permissions=["revoke"])
     def revoke_selected(self, request, queryset):
         form = RevokeForm(request.POST if "post" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -266,7 +284,7 @@ class LicenseAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/licenses/license/revoke_confirmation.html", context)
 
-    @admin.action(description=_("Rétablir les licences sélectionnées"), permissions=["change"])
+    @admin.action(description=_("Rétablir les licences sélectionnées"), permissions=["reinstate"])
     def reinstate_selected(self, request, queryset):
         origin = Origin.from_request(request)
         done = 0
@@ -295,10 +313,10 @@ class LicenseAdmin(admin.ModelAdmin):
             ) % {"count": skipped}
         self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
 
-    @admin.action(description=_("Prolonger de 30 jours"), permissions=["change"])
+    @admin.action(description=_("Prolonger de 30 jours"), permissions=["extend"])
     def extend_30_days(self, request, queryset):
         self._extend(request, queryset, 30)
 
-    @admin.action(description=_("Prolonger de 365 jours"), permissions=["change"])
+    @admin.action(description=_("Prolonger de 365 jours"), permissions=["extend"])
     def extend_365_days(self, request, queryset):
         self._extend(request, queryset, 365)

@@ -18,7 +18,7 @@ from accounts import services as staff_tokens
 from accounts.auth import StaffBearer
 from core.origin import Origin
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..errors import LicenseError
 from ..models import License, LicenseType, Product
 from ..serializers import license_json
@@ -62,7 +62,7 @@ def _machine_licenses(machine_id: str, product: str | None):
 
 
 @router.delete(
-    "/admin/licenses/{machine_id}", auth=StaffBearer("licenses.manage_licenses"), summary="Revoke a machine's licenses"
+    "/admin/licenses/{machine_id}", auth=StaffBearer(permissions.REVOKE), summary="Revoke a machine's licenses"
 )
 def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str | None = None):
     if not reason and request.body:
@@ -75,7 +75,7 @@ def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str
 
 @router.post(
     "/admin/licenses/{machine_id}/reinstate",
-    auth=StaffBearer("licenses.manage_licenses"),
+    auth=StaffBearer(permissions.REINSTATE),
     summary="Reinstate a machine's revoked licenses",
 )
 def reinstate(request: HttpRequest, machine_id: str, product: str | None = None):
@@ -85,9 +85,7 @@ def reinstate(request: HttpRequest, machine_id: str, product: str | None = None)
     return {"success": True, "message": _("Licence rétablie avec succès"), "reinstated": len(licenses)}
 
 
-@router.get(
-    "/admin/licenses", auth=StaffBearer("licenses.manage_licenses"), summary="List licenses (filters, paginated)"
-)
+@router.get("/admin/licenses", auth=StaffBearer(permissions.VIEW), summary="List licenses (filters, paginated)")
 def list_licenses(
     request: HttpRequest,
     type: Literal["trial", "monthly", "annual", "lifetime"] | None = None,  # noqa: A002 - the API's name
@@ -111,7 +109,7 @@ def list_licenses(
 
 
 @router.post(
-    "/admin/activation-codes", auth=StaffBearer("licenses.manage_licenses"), summary="Generate activation codes"
+    "/admin/activation-codes", auth=StaffBearer(permissions.GENERATE_CODES), summary="Generate activation codes"
 )
 def create_codes(request: HttpRequest, payload: CodesIn):
     product = Product.objects.filter(slug=payload.product).first()
@@ -135,6 +133,6 @@ def create_codes(request: HttpRequest, payload: CodesIn):
     return JsonResponse({"codes": [c.code for c in codes]}, status=201)
 
 
-@router.get("/admin/stats", auth=StaffBearer("licenses.manage_licenses"), summary="License statistics")
+@router.get("/admin/stats", auth=StaffBearer(permissions.VIEW_STATS), summary="License statistics")
 def stats(request: HttpRequest):
     return {"success": True, **selectors.license_stats_json()}

@@ -62,6 +62,7 @@ __all__ = [
     "NoCachedLicense",
     "ProtocolError",
     "Reason",
+    "ServerKeyMismatch",
     "ServerUnreachable",
     "Status",
     "decode_license_key",
@@ -106,6 +107,10 @@ class Reason:
 
 # Server answers after which the cached license is deleted: it will never be valid again.
 FORGET_CODES = frozenset({Reason.LICENSE_REVOKED, Reason.LICENSE_EXPIRED, Reason.LICENSE_NOT_FOUND})
+# ``details.reason`` of a 404 LICENSE_NOT_FOUND when the key failed the *server's* signature
+# check. If the pinned public key still verifies the cached key, the server is wrong (a lost
+# or replaced signing key, a keyring missing an id), not the license: see ServerKeyMismatch.
+SERVER_SIGNATURE_REASONS = frozenset({"bad_signature", "unknown_key"})
 
 
 # --------------------------------------------------------------------------- exceptions
@@ -131,6 +136,21 @@ class ProtocolError(ServerUnreachable):
     A subclass of :class:`ServerUnreachable`: a captive portal or a broken proxy must not lock
     a paying user out, :meth:`LicenseClient.check` falls back to the offline verification.
     """
+
+
+class ServerKeyMismatch(ServerUnreachable):
+    """The server refused the cached key for its signature (404 ``LICENSE_NOT_FOUND``, reason
+    ``bad_signature`` or ``unknown_key``) although the pinned public key verifies it.
+
+    That is a server misconfiguration, which must not lock every customer out: the cache is
+    kept and, being a :class:`ServerUnreachable`, :meth:`LicenseClient.check` falls back to
+    the offline verification (grace period). ``code`` and ``details`` are the server's.
+    """
+
+    def __init__(self, message: str, *, code: str, details: Any, status: int | None, request_id: str | None):
+        super().__init__(message, status=status, request_id=request_id)
+        self.code = code
+        self.details = details
 
 
 class LicenseError(LicenseClientError):
@@ -512,7 +532,9 @@ class LicenseClient:
         """``POST /validate`` with the cached key; returns the server's answer (``valid`` true or false).
 
         A valid answer refreshes the cache (and its ``license_key`` when the server re-issued it);
-        ``LICENSE_REVOKED``/``LICENSE_EXPIRED``/404 ``LICENSE_NOT_FOUND`` delete the cache.
+        ``LICENSE_REVOKED``/``LICENSE_EXPIRED``/404 ``LICENSE_NOT_FOUND`` delete the cache, except
+        a ``LICENSE_NOT_FOUND`` for the server's signature check on a key the pinned public key
+        verifies: that raises :class:`ServerKeyMismatch` and keeps the cache.
         Raises :class:`NoCachedLicense`, :class:`LicenseError`, :class:`ServerUnreachable`.
         """
         machine_id = _normalize_machine_id(machine_id)
@@ -525,6 +547,19 @@ class LicenseClient:
                     "POST", "/validate", {"machine_id": machine_id, "license_key": cache["license_key"]}
                 )
             except LicenseError as exc:
+                if self._server_key_mismatch(exc, cache["license_key"], machine_id):
+                    logger.warning(
+                        "the server refused the license key for its signature (%s) but the pinned key verifies it:"
+                        " server misconfiguration, license kept",
+                        exc.details.get("reason"),
+                    )
+                    raise ServerKeyMismatch(
+                        f"the server cannot verify a key the pinned public key verifies ({exc.details.get('reason')})",
+                        code=exc.code,
+                        details=exc.details,
+                        status=exc.status,
+                        request_id=exc.request_id,
+                    ) from exc
                 if exc.code in FORGET_CODES:
                     self.forget()
                 raise
@@ -769,6 +804,19 @@ class LicenseClient:
     def _verifies(self, key: str, machine_id: str) -> bool:
         try:
             verify_license_key(key, self._known_keys(), machine_id=machine_id, product=self.product)
+        except InvalidLicenseKey:
+            return False
+        return True
+
+    def _server_key_mismatch(self, exc: LicenseError, key: str, machine_id: str) -> bool:
+        """True when the server's signature check failed on a key the *pinned* keys verify
+        (keys fetched from that same server prove nothing about it)."""
+        if exc.code != Reason.LICENSE_NOT_FOUND or not isinstance(exc.details, dict):
+            return False
+        if exc.details.get("reason") not in SERVER_SIGNATURE_REASONS:
+            return False
+        try:
+            verify_license_key(key, self.public_keys, machine_id=machine_id, product=self.product)
         except InvalidLicenseKey:
             return False
         return True

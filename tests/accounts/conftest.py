@@ -15,7 +15,7 @@ def api(client):
 def manager(django_user_model):
     """A staff user holding the license API's permission."""
     user = django_user_model.objects.create_user(username="ops", password=PASSWORD, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="manage_licenses"))
+    user.user_permissions.add(Permission.objects.get(codename="view_license"))
     return user
 
 

@@ -72,7 +72,7 @@ def other_api_permission(monkeypatch):
 def test_staff_without_any_api_permission_cannot_get_a_token(api, manager, django_user_model):
     django_user_model.objects.create_user(username="staff2", password=PASSWORD, is_staff=True)
     not_staff = django_user_model.objects.create_user(username="notstaff", password=PASSWORD)
-    not_staff.user_permissions.add(Permission.objects.get(codename="manage_licenses"))
+    not_staff.user_permissions.add(Permission.objects.get(codename="view_license"))
     manager.is_active = False
     manager.save()
 
@@ -91,7 +91,7 @@ def test_any_api_permission_gets_a_token_but_each_api_checks_its_own(api, django
     response = licenses_list(api, pair)
     assert response.status_code == 403
     assert response.json()["error"] == "FORBIDDEN"
-    assert response.json()["details"] == {"permission": "licenses.manage_licenses"}
+    assert response.json()["details"] == {"permission": "licenses.view_license"}
 
 
 def test_an_api_checking_an_undeclared_permission_is_a_configuration_error(manager):
@@ -246,7 +246,7 @@ def test_removing_one_api_permission_keeps_the_token_but_answers_403(api, manage
     manager.user_permissions.add(other_api_permission)
     pair = login(api)
 
-    manager.user_permissions.remove(Permission.objects.get(codename="manage_licenses"))
+    manager.user_permissions.remove(Permission.objects.get(codename="view_license"))
 
     response = licenses_list(api, pair)
     assert response.status_code == 403 and response.json()["error"] == "FORBIDDEN"

@@ -8,6 +8,8 @@ the signed key itself go through the services (trial, activate) instead.
 from datetime import timedelta
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from licenses.models import License, LicenseType, Product
@@ -50,3 +52,25 @@ class LicenseFactory(factory.django.DjangoModelFactory):
     key_id = "k1"
     trial_started_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: timezone.now() + o.expires_in)
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A staff user (not a superuser) holding only the license permissions given by codename:
+    `StaffFactory(permissions=["revoke_license"])`. The password is "pw-staff-12345"."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda i: f"staff{i}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("pw-staff-12345")
+
+    @factory.post_generation
+    def permissions(self, create, codenames, **kwargs):
+        if create and codenames:
+            granted = Permission.objects.filter(content_type__app_label="licenses", codename__in=codenames)
+            assert granted.count() == len(codenames), f"unknown permission in {codenames}"
+            self.user_permissions.add(*granted)

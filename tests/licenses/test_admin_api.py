@@ -3,27 +3,40 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts import tokens as staff_tokens
 from licenses.models import ActivationCode, License, WebhookDelivery, WebhookEndpoint
 
 from .conftest import MACHINE, OTHER_MACHINE
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
+ALL_API_PERMISSIONS = [
+    "view_license",
+    "revoke_license",
+    "reinstate_license",
+    "generate_activation_codes",
+    "view_license_stats",
+]
+
+
 @pytest.fixture
-def manager(django_user_model):
-    user = django_user_model.objects.create_user(username="ops", password="pw-ops-12345", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="manage_licenses"))
-    return user
+def manager():
+    return StaffFactory(username="ops", permissions=ALL_API_PERMISSIONS)
+
+
+def token_for(api, user) -> str:
+    response = api.post("/admin/token", {"username": user.username, "password": "pw-staff-12345"})
+    assert response.status_code == 200, response.json()
+    return response.json()["access_token"]
 
 
 @pytest.fixture
 def tokens(api, manager):
-    response = api.post("/admin/token", {"username": "ops", "password": "pw-ops-12345"})
+    response = api.post("/admin/token", {"username": "ops", "password": "pw-staff-12345"})
     assert response.status_code == 200
     return response.json()
 
@@ -35,7 +48,7 @@ def test_token_pair_is_issued_to_a_license_manager(tokens):
 
 def test_wrong_password_or_missing_permission_gets_no_token(api, manager, django_user_model):
     assert api.post("/admin/token", {"username": "ops", "password": "nope"}).status_code == 401
-    django_user_model.objects.create_user(username="staff2", password="pw-staff-12345", is_staff=True)
+    StaffFactory(username="staff2", permissions=["change_license", "extend_license"])  # no API permission
     response = api.post("/admin/token", {"username": "staff2", "password": "pw-staff-12345"})
     assert response.status_code == 401 and response.json()["error"] == "INVALID_CREDENTIALS"
 

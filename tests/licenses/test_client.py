@@ -36,6 +36,7 @@ from licenses.client.easyfacture_license import (
     LicenseError,
     NoCachedLicense,
     Reason,
+    ServerKeyMismatch,
     ServerUnreachable,
     verify_license_key,
 )
@@ -645,6 +646,46 @@ def test_revoked_expired_or_unknown_license_forgets_the_cache(
     assert make_client().check(MID).reason == Reason.NO_LICENSE
 
 
+@pytest.mark.parametrize("reason", ["bad_signature", "unknown_key"])
+def test_a_signature_failure_on_the_server_that_the_pinned_key_contradicts_keeps_the_license_offline(
+    private_key, make_client, server, cache_path, reason
+):
+    # The server lost or replaced its signing key: it cannot verify a key we verify.
+    seed_cache(cache_path, make_key(private_key))
+    answer = {"success": False, "error": "LICENSE_NOT_FOUND", "message": "?", "details": {"reason": reason}}
+    server.route("POST", "validate", 404, answer)
+    client = make_client(server.url)
+
+    with pytest.raises(ServerKeyMismatch) as excinfo:
+        client.validate(MID)
+    status = client.check(MID)
+
+    assert excinfo.value.details == {"reason": reason} and excinfo.value.status == 404
+    assert (status.valid, status.reason, status.online) == (True, Reason.OFFLINE_GRACE, False)
+    assert "ServerKeyMismatch" in status.fallback_cause
+    assert cache_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("reason", "signed_by_pinned_key"),
+    [("bad_signature", False), ("unknown_key", False), ("malformed", True), (None, True)],
+)
+def test_a_license_the_server_does_not_know_is_still_forgotten(
+    private_key, make_client, server, cache_path, reason, signed_by_pinned_key
+):
+    # Either the local signature fails too, or the server gives no signature reason.
+    key = make_key(private_key if signed_by_pinned_key else Ed25519PrivateKey.generate())
+    seed_cache(cache_path, key)
+    details = {"reason": reason} if reason else {}
+    answer = {"success": False, "error": "LICENSE_NOT_FOUND", "message": "?", "details": details}
+    server.route("POST", "validate", 404, answer)
+
+    status = make_client(server.url).check(MID)
+
+    assert (status.valid, status.reason, status.online) == (False, "LICENSE_NOT_FOUND", True)
+    assert not cache_path.exists()
+
+
 def test_machine_mismatch_from_the_server_is_invalid_but_keeps_the_cache(private_key, make_client, server, cache_path):
     seed_cache(cache_path, make_key(private_key))
     answer = {"success": True, "valid": False, "error": "MACHINE_MISMATCH", "message": "?", "server_time": iso(NOW + 9)}
@@ -933,3 +974,31 @@ def test_live_a_tampered_cached_key_is_unknown_to_the_server_and_forgotten(live)
     status = live.client.check(MID)
     assert (status.valid, status.reason) == (False, "LICENSE_NOT_FOUND")
     assert not live.cache.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_a_server_that_lost_its_signing_key_does_not_lock_the_customer_out(live, settings):
+    from licenses import signing
+
+    live.client.request_trial(MID, "client@example.com")
+    assert live.client.check(MID).reason == Reason.VALID
+    kid = live.client.cached_license["key_id"]
+
+    # Misconfigured: the key id now names another key (bad_signature)...
+    settings.LICENSE_SIGNING_KEYS = signing.generate_key_entry(kid)
+    signing.keyring.cache_clear()
+    status = live.client.check(MID)
+    assert (status.valid, status.reason, status.online) == (True, Reason.OFFLINE_GRACE, False)
+    assert live.cache.exists()
+
+    # ... or is gone from the keyring (unknown_key).
+    settings.LICENSE_SIGNING_KEYS = signing.generate_key_entry("k-other")
+    signing.keyring.cache_clear()
+    status = live.client.check(MID)
+    assert (status.valid, status.reason) == (True, Reason.OFFLINE_GRACE)
+    assert live.cache.exists()
+
+    # Fixed: the server verifies the key again.
+    settings.LICENSE_SIGNING_KEYS = ""
+    signing.keyring.cache_clear()
+    assert live.client.check(MID).reason == Reason.VALID

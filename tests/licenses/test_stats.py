@@ -10,7 +10,7 @@ from django.utils import timezone
 from licenses.models import LicenseEvent
 from licenses.selectors import license_stats, license_stats_json
 
-from .factories import LicenseFactory, ProductFactory
+from .factories import LicenseFactory, ProductFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,9 +146,7 @@ def test_stats_page_is_linked_from_the_licenses_admin(staff_client, seeded):
 
 
 def test_staff_with_the_permission_sees_the_stats(client, django_user_model, seeded):
-    user = django_user_model.objects.create_user(username="ops", password="pw-ops-12345", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="manage_licenses"))
-    client.force_login(user)
+    client.force_login(StaffFactory(permissions=["view_license_stats"]))
     assert client.get(STATS).status_code == 200
     assert client.get(STATS_CSV).status_code == 200
 
@@ -166,7 +164,7 @@ def test_anonymous_and_non_staff_are_sent_to_the_admin_login(client, django_user
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login")) and "next=" in response["Location"]
     user = django_user_model.objects.create_user(username="customer", password="pw-cust-12345")
-    user.user_permissions.add(Permission.objects.get(codename="manage_licenses"))
+    user.user_permissions.add(Permission.objects.get(codename="view_license_stats"))
     client.force_login(user)
     assert client.get(url).status_code == 302
 
