@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,8 @@ S = Rental.Status
 # Statuses that hold the car. Must match the condition of the exclusion constraint.
 BLOCKING = [S.EN_ATTENTE, S.CONFIRMEE, S.EN_COURS]
 OVERLAP_CONSTRAINT = "rental_no_overlap"
+# deadlock_detected, serialization_failure: PostgreSQL aborted one of two racing writers.
+RACE_SQLSTATES = {"40P01", "40001"}
 MAX_DAYS = 90
 
 
@@ -48,6 +50,10 @@ def _overlapping(*, vehicle: RentalVehicle, start_date: date, end_date: date):
     )
 
 
+def _is_race(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in RACE_SQLSTATES
+
+
 @transaction.atomic
 def rental_create(
     *,
@@ -60,6 +66,11 @@ def rental_create(
     client_phone: str,
     origin: Origin = SYSTEM,
 ) -> Rental:
+    # Lock the car's row first: concurrent bookings of one car now run one after the
+    # other, and the second one's overlap check sees the first booking. Without it both
+    # INSERTs check the exclusion constraint against each other's uncommitted row and
+    # PostgreSQL may abort one with "deadlock detected" instead of a clean refusal.
+    vehicle = RentalVehicle.objects.select_for_update().get(pk=vehicle.pk)
     if not vehicle.is_active:
         raise VehicleUnavailable(_("Ce véhicule n'est plus proposé à la location."))
     if start_date < timezone.localdate():
@@ -88,12 +99,16 @@ def rental_create(
     )
     rental.full_clean()
     try:
-        # Two simultaneous bookings both pass the check above; PostgreSQL's exclusion
-        # constraint makes the second INSERT wait for the first and then fail.
+        # The exclusion constraint is the guarantee if a writer ever skips the lock above
+        # (a data fix, another service): the second INSERT then waits and fails.
         with transaction.atomic():
             rental.save()
     except IntegrityError as exc:
         if OVERLAP_CONSTRAINT in str(exc):
+            raise unavailable from exc
+        raise
+    except OperationalError as exc:
+        if _is_race(exc):
             raise unavailable from exc
         raise
     notify_email(
