@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_transition, tracked_item_allocate
+from tracking.services import status_change, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
 
@@ -120,23 +120,8 @@ def rental_create(
     return rental
 
 
-@transaction.atomic
 def rental_status_change(
     *, rental: Rental, to_status: str, note: str = "", notify: bool = False, origin: Origin = SYSTEM
 ) -> Rental:
-    event = status_transition(obj=rental, to_status=to_status, note=note, origin=origin)
-    if notify:
-        number = rental.tracking.number
-        notify_email(
-            key=f"rental:event:{event.pk}:email",
-            to=rental.client_email,
-            template="rentals/email/status",
-            context={
-                "rental": rental,
-                "number": number,
-                "status_label": rental.get_status_display(),
-                "note": note,
-                "url": tracking_url(number),
-            },
-        )
+    status_change(obj=rental, to_status=to_status, note=note, notify=notify, origin=origin)
     return rental

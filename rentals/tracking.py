@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
-from tracking.registry import Step, TrackedService
+from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import public_name
 
 from .models import Rental
@@ -36,6 +36,10 @@ def details(rental: Rental) -> dict:
     }
 
 
+def customer(rental: Rental) -> Customer:
+    return Customer(name=rental.client_name, email=rental.client_email, phone=rental.client_phone)
+
+
 def quote(rental: Rental) -> Money:
     return Money(rental.total_amount, rental.currency)
 
@@ -50,5 +54,7 @@ SERVICE = TrackedService(
     steps=STEPS,
     details=details,
     quote=quote,
+    status_email="rentals/email/status",
+    customer=customer,
     select_related=("vehicle",),
 )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from core.money import Money, quantize
 from core.notify import notify_email, notify_sms, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_transition, tracked_item_allocate
+from tracking.services import status_change, status_transition, tracked_item_allocate
 
 from .models import Revision
 
@@ -136,19 +136,5 @@ def revision_status_change(
     """Staff moves a revision along (en cours, terminé, annulé)."""
     if to_status == S.DEVIS_ENVOYE:
         raise ValidationError(_("Utilisez « Valider le devis » pour envoyer un devis."))
-    event = status_transition(obj=revision, to_status=to_status, note=note, origin=origin)
-    if notify:
-        number = revision.tracking.number
-        notify_email(
-            key=f"revision:event:{event.pk}:email",
-            to=revision.client_email,
-            template="revisions/email/status",
-            context={
-                "revision": revision,
-                "number": number,
-                "status_label": revision.get_status_display(),
-                "note": note,
-                "url": tracking_url(number),
-            },
-        )
+    status_change(obj=revision, to_status=to_status, note=note, notify=notify, origin=origin)
     return revision

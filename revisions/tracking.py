@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
-from tracking.registry import Step, TrackedService
+from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import mask_middle, public_name
 
 from .models import Revision
@@ -52,6 +52,10 @@ def details(rev: Revision) -> dict:
     }
 
 
+def customer(rev: Revision) -> Customer:
+    return Customer(name=rev.client_name, email=rev.client_email, phone=rev.client_phone)
+
+
 def quote(rev: Revision) -> Money | None:
     if rev.quote_amount is None or rev.quote_sent_at is None:
         return None
@@ -68,4 +72,6 @@ SERVICE = TrackedService(
     steps=STEPS,
     details=details,
     quote=quote,
+    status_email="revisions/email/status",
+    customer=customer,
 )
