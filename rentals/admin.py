@@ -78,6 +78,10 @@ class RentalAdmin(TrackedAdminMixin, admin.ModelAdmin):
     def total(self, obj):
         return format_money(obj.total_amount, obj.currency)
 
+    def status_choices(self, obj):
+        # Expiry is the hold job's (RENTAL_HOLD_HOURS); staff cancel a request instead.
+        return [c for c in super().status_choices(obj) if c[0] != Rental.Status.EXPIREE]
+
     def status_change(self, request, obj, data):
         rental_status_change(
             rental=obj,

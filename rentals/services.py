@@ -1,6 +1,7 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -9,12 +10,13 @@ from django.utils.translation import gettext as _
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_change, tracked_item_allocate
+from tracking.services import status_change, status_change_many, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
 
 S = Rental.Status
-# Statuses that hold the car. Must match the condition of the exclusion constraint.
+# Statuses that hold the car. Must match the condition of the exclusion constraint
+# (migration 0002); ANNULEE, TERMINEE and EXPIREE free the dates.
 BLOCKING = [S.EN_ATTENTE, S.CONFIRMEE, S.EN_COURS]
 OVERLAP_CONSTRAINT = "rental_no_overlap"
 # deadlock_detected, serialization_failure: PostgreSQL aborted one of two racing writers.
@@ -125,3 +127,25 @@ def rental_status_change(
 ) -> Rental:
     status_change(obj=rental, to_status=to_status, note=note, notify=notify, origin=origin)
     return rental
+
+
+def rentals_expire_holds(*, now: datetime | None = None) -> int:
+    """Expire the requests staff did not confirm within RENTAL_HOLD_HOURS, which frees
+    their dates (EXPIREE is not a blocking status), and tell each customer once.
+
+    Set-based and safe to run twice (the beat job runs every 15 minutes): see
+    status_change_many. Returns the number of rentals expired.
+    """
+    hours = settings.RENTAL_HOLD_HOURS
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    return status_change_many(
+        queryset=Rental.objects.filter(status=S.EN_ATTENTE, created_at__lte=cutoff),
+        to_status=S.EXPIREE,
+        note=_(
+            "Demande non confirmée sous %(hours)s heures : elle a expiré et les dates sont libérées. "
+            "Vous pouvez faire une nouvelle demande."
+        )
+        % {"hours": hours},
+        notify=True,
+        origin=SYSTEM,
+    )

@@ -9,13 +9,16 @@ from .models import Rental
 S = Rental.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.EN_ATTENTE: frozenset({S.CONFIRMEE, S.ANNULEE}),
+    # EXPIREE is set by the hold-expiry beat job (rentals_expire_holds), never by hand.
+    S.EN_ATTENTE: frozenset({S.CONFIRMEE, S.ANNULEE, S.EXPIREE}),
     S.CONFIRMEE: frozenset({S.EN_COURS, S.ANNULEE}),
     S.EN_COURS: frozenset({S.TERMINEE, S.ANNULEE}),
     S.TERMINEE: frozenset(),
     S.ANNULEE: frozenset(),
+    S.EXPIREE: frozenset(),
 }
 
+# Cancelled and expired rentals are off the main path: the page shows how far they got.
 STEPS = (
     Step("recue", _("Reçue"), frozenset({S.EN_ATTENTE})),
     Step("confirmee", _("Confirmée"), frozenset({S.CONFIRMEE})),

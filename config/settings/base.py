@@ -111,6 +111,11 @@ TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300
 # Failed tracking lookups allowed per client IP and hour before a 429.
 TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
 
+# --- Rentals ---
+# Hours a rental request holds its car until staff confirm it; then it expires
+# (beat job rentals.expire_holds, every 15 minutes) and the dates are free again.
+RENTAL_HOLD_HOURS = env.int("RENTAL_HOLD_HOURS", default=48)
+
 # --- Licenses (EasyFacture) ---
 # Ed25519 signing keys, "key_id:base64(32-byte seed)" comma-separated, the first signs.
 # Without it a key is derived from SECRET_KEY (stable across workers and restarts).
@@ -147,6 +152,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Messages and webhooks whose enqueue was lost (broker down at commit, worker killed).
     "core-requeue-stuck-messages": {"task": "core.requeue_stuck_messages", "schedule": 10 * 60},
     "licenses-requeue-stuck-webhooks": {"task": "licenses.requeue_stuck_webhooks", "schedule": 10 * 60},
+    # Rental requests staff did not confirm in time (RENTAL_HOLD_HOURS) free their dates.
+    "rentals-expire-holds": {"task": "rentals.expire_holds", "schedule": 15 * 60},
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
         "schedule": 24 * 60 * 60,
