@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_contacts
 from core.money import Money
 from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import public_name
@@ -34,7 +35,8 @@ def details(rental: Rental) -> dict:
         "start_date": rental.start_date.isoformat(),
         "end_date": rental.end_date.isoformat(),
         "days": rental.days,
-        "pickup_place": rental.pickup_place,
+        # Typed by the customer: contact details in it are masked on the public page.
+        "pickup_place": mask_contacts(rental.pickup_place),
         "daily_rate": Money(rental.daily_rate, rental.currency).as_json(),
     }
 

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from ninja import NinjaAPI, Schema
+from ninja.decorators import decorate_view
 
 from . import throttle
 from .selectors import tracking_json
@@ -57,6 +59,8 @@ def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
 
 
 @api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: ErrorOut}, summary="Track a request")
+# One customer's request: never kept by a shared cache or stored by the browser.
+@decorate_view(cache_control(private=True, no_store=True))
 def track(request: HttpRequest, number: str):
     verdict = throttle.check(request)
     if verdict.blocked:
