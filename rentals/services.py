@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_change, status_change_many, tracked_item_allocate
+from tracking.services import status_change, status_change_many, tracked_fields_update, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
 
@@ -119,6 +119,25 @@ def rental_create(
         template="rentals/email/created",
         context={"rental": rental, "number": item.number, "total": price.total, "url": tracking_url(item.number)},
     )
+    return rental
+
+
+# What staff may correct from the admin change form. The car and the dates are not
+# among them: they set the price the customer was given and hold the car, so a change
+# there is a new booking (cancel this one, book again).
+RENTAL_EDITABLE = frozenset({"pickup_place", "client_name", "client_email", "client_phone"})
+
+
+def rental_update(*, rental: Rental, changes: dict, origin: Origin) -> Rental:
+    """Staff correct a booking's customer fields; the change is audited."""
+    unknown = set(changes) - RENTAL_EDITABLE
+    if unknown:
+        # A programming error (the admin form lists the editable fields), not a user's.
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    if "client_email" in cleaned:
+        cleaned["client_email"] = cleaned["client_email"].lower()
+    tracked_fields_update(obj=rental, changes=cleaned, origin=origin)
     return rental
 
 

@@ -95,7 +95,8 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     )
     if obj is None:
         return None
-    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id).order_by("at", "pk"))
+    # Internal rows (staff edits of contact details) are the staff's audit trail only.
+    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id, internal=False).order_by("at", "pk"))
     return TrackingView(
         number=number,
         service=service,

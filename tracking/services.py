@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import OutboundMessage
 from core.notify import notify_email, tracking_url
@@ -45,21 +46,26 @@ def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", o
     return item
 
 
-def _event(*, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin) -> TrackingEvent:
+def _event(
+    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+) -> TrackingEvent:
     return TrackingEvent(
         item=item,
         from_status=from_status,
         status=to_status,
         note=note,
+        internal=internal,
         actor=origin.actor,
         ip=origin.ip,
         user_agent=origin.user_agent,
     )
 
 
-def _record(*, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin) -> TrackingEvent:
+def _record(
+    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+) -> TrackingEvent:
     caching.invalidate(item.number)
-    event = _event(item=item, from_status=from_status, to_status=to_status, note=note, origin=origin)
+    event = _event(item=item, from_status=from_status, to_status=to_status, note=note, origin=origin, internal=internal)
     event.save()
     return event
 
@@ -191,3 +197,58 @@ def status_change_many(
 def event_record(*, obj: models.Model, note: str, origin: Origin = SYSTEM) -> TrackingEvent:
     """A history row without a status change (e.g. a message to the customer)."""
     return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
+
+
+# Never changed through a field edit: status has its transitions, the tracking number
+# and timestamps are the system's.
+_NOT_EDITABLE = frozenset({"id", "status", "tracking", "created_at", "updated_at"})
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def tracked_fields_update(*, obj: models.Model, changes: dict, origin: Origin) -> TrackingEvent | None:
+    """Staff edit of a tracked request's fields (name, e-mail, phone, vehicle...).
+
+    Writes the fields that really change and leaves an internal history row listing
+    each one from its old to its new value, so the audit trail says who changed a
+    customer's contact details and what they were. Internal rows never appear on the
+    public page. Returns that row, or None when nothing changed.
+    """
+    model = type(obj)
+    refused = set(changes) & _NOT_EDITABLE
+    if refused:
+        raise ValueError(f"{model.__name__}: {', '.join(sorted(refused))} cannot be edited as fields")
+    # Locked so two staff edits are applied one after the other, each against what the
+    # other wrote (the audit row's "old" values are the ones really replaced).
+    current = model.objects.select_for_update(of=("self",)).select_related("tracking").get(pk=obj.pk)
+    diffs = []
+    for name, value in changes.items():
+        old = getattr(current, name)
+        if old != value:
+            setattr(current, name, value)
+            diffs.append((name, old, value))
+    if not diffs:
+        return None
+    current.full_clean()
+    current.save(update_fields=[name for name, _old, _new in diffs] + ["updated_at"])
+    for name, _old, value in diffs:
+        setattr(obj, name, value)
+    obj.updated_at = current.updated_at
+    note = "; ".join(
+        f"{model._meta.get_field(name).verbose_name} : {_display(old)} → {_display(new)}" for name, old, new in diffs
+    )
+    return _record(
+        item=current.tracking,
+        from_status=current.status,
+        to_status=current.status,
+        note=_("Modifié par l'équipe : %(changes)s") % {"changes": note},
+        origin=origin,
+        internal=True,
+    )
