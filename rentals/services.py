@@ -117,7 +117,13 @@ def rental_create(
         key=f"rental:{rental.pk}:created:email",
         to=rental.client_email,
         template="rentals/email/created",
-        context={"rental": rental, "number": item.number, "total": price.total, "url": tracking_url(item.number)},
+        context={
+            "rental": rental,
+            "number": item.number,
+            "total": price.total,
+            "url": tracking_url(item.number),
+            "hold_hours": settings.RENTAL_HOLD_HOURS,
+        },
     )
     return rental
 

@@ -167,3 +167,10 @@ def test_a_request_staff_are_confirming_right_now_is_not_expired_under_them():
     staff.join(timeout=10)
     assert rentals_expire_holds() == 0
     assert Rental.objects.get(pk=rental.pk).status == "confirmee"
+
+
+def test_the_booking_email_tells_the_customer_how_long_the_car_is_held(settings, django_capture_on_commit_callbacks):
+    settings.RENTAL_HOLD_HOURS = 24
+    with django_capture_on_commit_callbacks(execute=True):
+        make_rental()
+    assert "réservé pendant 24 heures" in mail.outbox[-1].body
