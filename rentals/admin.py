@@ -1,12 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.money import format_money
 from tracking.admin import TrackedAdminMixin
 from tracking.forms import StatusForm
+from tracking.services import TransitionError, can_transition
 
 from .models import Rental, RentalVehicle
-from .services import rental_status_change
+from .services import rental_status_change, rental_update
 
 
 @admin.register(RentalVehicle)
@@ -35,6 +38,7 @@ class RentalAdmin(TrackedAdminMixin, admin.ModelAdmin):
     )
     list_select_related = ("tracking", "vehicle")
     date_hierarchy = "start_date"
+    actions = ["confirm"]
     readonly_fields = (
         "public_link",
         "reference",
@@ -77,6 +81,51 @@ class RentalAdmin(TrackedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("Montant"), ordering="total_amount")
     def total(self, obj):
         return format_money(obj.total_amount, obj.currency)
+
+    @admin.action(description=_("Confirmer les locations sélectionnées (prévient le client)"), permissions=["change"])
+    def confirm(self, request, queryset):
+        confirmed = 0
+        for rental in queryset.select_related("tracking").filter(status=Rental.Status.EN_ATTENTE):
+            try:
+                rental_status_change(
+                    rental=rental, to_status=Rental.Status.CONFIRMEE, notify=True, origin=self.origin(request)
+                )
+            except TransitionError:
+                # Changed meanwhile (expired, cancelled by a colleague): counted as skipped.
+                continue
+            confirmed += 1
+        skipped = queryset.count() - confirmed
+        if confirmed:
+            self.message_user(
+                request,
+                ngettext("%(n)d location confirmée.", "%(n)d locations confirmées.", confirmed) % {"n": confirmed},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d location ignorée : elle n'est plus en attente.",
+                    "%(n)d locations ignorées : elles ne sont plus en attente.",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
+
+    def object_tools(self, obj):
+        tools = super().object_tools(obj)
+        if can_transition(obj, Rental.Status.CONFIRMEE):
+            url = reverse("admin:rentals_rental_status", args=[obj.pk]) + f"?to_status={Rental.Status.CONFIRMEE}"
+            tools.insert(0, (url, _("Confirmer")))
+        return tools
+
+    def fields_update(self, request, obj, changes):
+        rental_update(rental=obj, changes=changes, origin=self.origin(request))
+
+    def status_choices(self, obj):
+        # Expiry is the hold job's (RENTAL_HOLD_HOURS); staff cancel a request instead.
+        return [c for c in super().status_choices(obj) if c[0] != Rental.Status.EXPIREE]
 
     def status_change(self, request, obj, data):
         rental_status_change(

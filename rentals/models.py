@@ -35,6 +35,8 @@ class Rental(Trackable):
         EN_COURS = "en_cours", _("En cours")
         TERMINEE = "terminee", _("Terminée")
         ANNULEE = "annulee", _("Annulée")
+        # Not confirmed by staff within RENTAL_HOLD_HOURS: the dates are free again.
+        EXPIREE = "expiree", _("Expirée")
 
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.EN_ATTENTE)
     vehicle = models.ForeignKey(

@@ -1,22 +1,26 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_transition, tracked_item_allocate
+from tracking.services import status_change, status_change_many, tracked_fields_update, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
 
 S = Rental.Status
-# Statuses that hold the car. Must match the condition of the exclusion constraint.
+# Statuses that hold the car. Must match the condition of the exclusion constraint
+# (migration 0002); ANNULEE, TERMINEE and EXPIREE free the dates.
 BLOCKING = [S.EN_ATTENTE, S.CONFIRMEE, S.EN_COURS]
 OVERLAP_CONSTRAINT = "rental_no_overlap"
+# deadlock_detected, serialization_failure: PostgreSQL aborted one of two racing writers.
+RACE_SQLSTATES = {"40P01", "40001"}
 MAX_DAYS = 90
 
 
@@ -48,6 +52,10 @@ def _overlapping(*, vehicle: RentalVehicle, start_date: date, end_date: date):
     )
 
 
+def _is_race(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in RACE_SQLSTATES
+
+
 @transaction.atomic
 def rental_create(
     *,
@@ -60,6 +68,11 @@ def rental_create(
     client_phone: str,
     origin: Origin = SYSTEM,
 ) -> Rental:
+    # Lock the car's row first: concurrent bookings of one car now run one after the
+    # other, and the second one's overlap check sees the first booking. Without it both
+    # INSERTs check the exclusion constraint against each other's uncommitted row and
+    # PostgreSQL may abort one with "deadlock detected" instead of a clean refusal.
+    vehicle = RentalVehicle.objects.select_for_update().get(pk=vehicle.pk)
     if not vehicle.is_active:
         raise VehicleUnavailable(_("Ce véhicule n'est plus proposé à la location."))
     if start_date < timezone.localdate():
@@ -88,40 +101,76 @@ def rental_create(
     )
     rental.full_clean()
     try:
-        # Two simultaneous bookings both pass the check above; PostgreSQL's exclusion
-        # constraint makes the second INSERT wait for the first and then fail.
+        # The exclusion constraint is the guarantee if a writer ever skips the lock above
+        # (a data fix, another service): the second INSERT then waits and fails.
         with transaction.atomic():
             rental.save()
     except IntegrityError as exc:
         if OVERLAP_CONSTRAINT in str(exc):
             raise unavailable from exc
         raise
+    except OperationalError as exc:
+        if _is_race(exc):
+            raise unavailable from exc
+        raise
     notify_email(
         key=f"rental:{rental.pk}:created:email",
         to=rental.client_email,
         template="rentals/email/created",
-        context={"rental": rental, "number": item.number, "total": price.total, "url": tracking_url(item.number)},
+        context={
+            "rental": rental,
+            "number": item.number,
+            "total": price.total,
+            "url": tracking_url(item.number),
+            "hold_hours": settings.RENTAL_HOLD_HOURS,
+        },
     )
     return rental
 
 
-@transaction.atomic
+# What staff may correct from the admin change form. The car and the dates are not
+# among them: they set the price the customer was given and hold the car, so a change
+# there is a new booking (cancel this one, book again).
+RENTAL_EDITABLE = frozenset({"pickup_place", "client_name", "client_email", "client_phone"})
+
+
+def rental_update(*, rental: Rental, changes: dict, origin: Origin) -> Rental:
+    """Staff correct a booking's customer fields; the change is audited."""
+    unknown = set(changes) - RENTAL_EDITABLE
+    if unknown:
+        # A programming error (the admin form lists the editable fields), not a user's.
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    if "client_email" in cleaned:
+        cleaned["client_email"] = cleaned["client_email"].lower()
+    tracked_fields_update(obj=rental, changes=cleaned, origin=origin)
+    return rental
+
+
 def rental_status_change(
     *, rental: Rental, to_status: str, note: str = "", notify: bool = False, origin: Origin = SYSTEM
 ) -> Rental:
-    event = status_transition(obj=rental, to_status=to_status, note=note, origin=origin)
-    if notify:
-        number = rental.tracking.number
-        notify_email(
-            key=f"rental:event:{event.pk}:email",
-            to=rental.client_email,
-            template="rentals/email/status",
-            context={
-                "rental": rental,
-                "number": number,
-                "status_label": rental.get_status_display(),
-                "note": note,
-                "url": tracking_url(number),
-            },
-        )
+    status_change(obj=rental, to_status=to_status, note=note, notify=notify, origin=origin)
     return rental
+
+
+def rentals_expire_holds(*, now: datetime | None = None) -> int:
+    """Expire the requests staff did not confirm within RENTAL_HOLD_HOURS, which frees
+    their dates (EXPIREE is not a blocking status), and tell each customer once.
+
+    Set-based and safe to run twice (the beat job runs every 15 minutes): see
+    status_change_many. Returns the number of rentals expired.
+    """
+    hours = settings.RENTAL_HOLD_HOURS
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    return status_change_many(
+        queryset=Rental.objects.filter(status=S.EN_ATTENTE, created_at__lte=cutoff),
+        to_status=S.EXPIREE,
+        note=_(
+            "Demande non confirmée sous %(hours)s heures : elle a expiré et les dates sont libérées. "
+            "Vous pouvez faire une nouvelle demande."
+        )
+        % {"hours": hours},
+        notify=True,
+        origin=SYSTEM,
+    )

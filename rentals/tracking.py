@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_contacts
 from core.money import Money
-from tracking.registry import Step, TrackedService
+from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import public_name
 
 from .models import Rental
@@ -9,13 +10,16 @@ from .models import Rental
 S = Rental.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.EN_ATTENTE: frozenset({S.CONFIRMEE, S.ANNULEE}),
+    # EXPIREE is set by the hold-expiry beat job (rentals_expire_holds), never by hand.
+    S.EN_ATTENTE: frozenset({S.CONFIRMEE, S.ANNULEE, S.EXPIREE}),
     S.CONFIRMEE: frozenset({S.EN_COURS, S.ANNULEE}),
     S.EN_COURS: frozenset({S.TERMINEE, S.ANNULEE}),
     S.TERMINEE: frozenset(),
     S.ANNULEE: frozenset(),
+    S.EXPIREE: frozenset(),
 }
 
+# Cancelled and expired rentals are off the main path: the page shows how far they got.
 STEPS = (
     Step("recue", _("Reçue"), frozenset({S.EN_ATTENTE})),
     Step("confirmee", _("Confirmée"), frozenset({S.CONFIRMEE})),
@@ -31,9 +35,14 @@ def details(rental: Rental) -> dict:
         "start_date": rental.start_date.isoformat(),
         "end_date": rental.end_date.isoformat(),
         "days": rental.days,
-        "pickup_place": rental.pickup_place,
+        # Typed by the customer: contact details in it are masked on the public page.
+        "pickup_place": mask_contacts(rental.pickup_place),
         "daily_rate": Money(rental.daily_rate, rental.currency).as_json(),
     }
+
+
+def customer(rental: Rental) -> Customer:
+    return Customer(name=rental.client_name, email=rental.client_email, phone=rental.client_phone)
 
 
 def quote(rental: Rental) -> Money:
@@ -50,5 +59,7 @@ SERVICE = TrackedService(
     steps=STEPS,
     details=details,
     quote=quote,
+    status_email="rentals/email/status",
+    customer=customer,
     select_related=("vehicle",),
 )

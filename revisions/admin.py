@@ -15,7 +15,7 @@ from tracking.services import TransitionError, can_transition
 
 from .forms import QuoteForm
 from .models import Revision
-from .services import revision_quote_send, revision_status_change
+from .services import revision_quote_send, revision_status_change, revision_update
 
 
 @admin.register(Revision)
@@ -186,6 +186,9 @@ class RevisionAdmin(TrackedAdminMixin, admin.ModelAdmin):
             notify=data["notify"],
             origin=self.origin(request),
         )
+
+    def fields_update(self, request, obj, changes):
+        revision_update(revision=obj, changes=changes, origin=self.origin(request))
 
     def status_choices(self, obj):
         # Quotes go through their own page, which asks for the diagnostic and amount.

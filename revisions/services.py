@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, notify_sms, tracking_url
 from core.origin import SYSTEM, Origin
-from tracking.services import status_transition, tracked_item_allocate
+from tracking.services import status_change, status_transition, tracked_fields_update, tracked_item_allocate
 
 from .models import Revision
 from .quote_links import quote_link_url
@@ -178,19 +178,38 @@ def revision_status_change(
     """Staff moves a revision along (en cours, terminé, annulé)."""
     if to_status == S.DEVIS_ENVOYE:
         raise ValidationError(_("Utilisez « Valider le devis » pour envoyer un devis."))
-    event = status_transition(obj=revision, to_status=to_status, note=note, origin=origin)
-    if notify:
-        number = revision.tracking.number
-        notify_email(
-            key=f"revision:event:{event.pk}:email",
-            to=revision.client_email,
-            template="revisions/email/status",
-            context={
-                "revision": revision,
-                "number": number,
-                "status_label": revision.get_status_display(),
-                "note": note,
-                "url": tracking_url(number),
-            },
-        )
+    status_change(obj=revision, to_status=to_status, note=note, notify=notify, origin=origin)
+    return revision
+
+
+# What staff may correct on a request from the admin change form; the diagnostic and
+# quote go through revision_quote_send, the status through revision_status_change.
+REVISION_EDITABLE = frozenset(
+    {
+        "client_name",
+        "client_email",
+        "client_phone",
+        "vehicle_make",
+        "vehicle_model",
+        "vehicle_year",
+        "vehicle_plate",
+        "mileage",
+        "problem_description",
+        "preferred_date",
+    }
+)
+
+
+def revision_update(*, revision: Revision, changes: dict, origin: Origin) -> Revision:
+    """Staff correct a request's customer or vehicle fields; the change is audited."""
+    unknown = set(changes) - REVISION_EDITABLE
+    if unknown:
+        # A programming error (the admin form lists the editable fields), not a user's.
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    if "client_email" in cleaned:
+        cleaned["client_email"] = cleaned["client_email"].lower()
+    if "vehicle_plate" in cleaned:
+        cleaned["vehicle_plate"] = cleaned["vehicle_plate"].upper()
+    tracked_fields_update(obj=revision, changes=cleaned, origin=origin)
     return revision

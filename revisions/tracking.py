@@ -3,8 +3,9 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_contacts
 from core.money import Money
-from tracking.registry import Step, TrackedService
+from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import mask_middle, public_name
 
 from .models import Revision
@@ -43,23 +44,29 @@ STEPS = (
 
 
 def details(rev: Revision) -> dict:
+    # Anyone holding the number reads these: contact details typed into free text
+    # (by the customer or by staff) are masked.
     return {
         "client": public_name(rev.client_name),
         "vehicle": {
-            "make": rev.vehicle_make,
-            "model": rev.vehicle_model,
+            "make": mask_contacts(rev.vehicle_make),
+            "model": mask_contacts(rev.vehicle_model),
             "year": rev.vehicle_year,
             "mileage": rev.mileage,
             "plate": mask_middle(rev.vehicle_plate),
         },
-        "problem": rev.problem_description,
+        "problem": mask_contacts(rev.problem_description),
         "preferred_date": rev.preferred_date.isoformat() if rev.preferred_date else None,
-        "diagnostic": rev.diagnostic or None,
-        "interventions": rev.planned_interventions or None,
-        "parts": rev.needed_parts or None,
+        "diagnostic": mask_contacts(rev.diagnostic) or None,
+        "interventions": mask_contacts(rev.planned_interventions) or None,
+        "parts": mask_contacts(rev.needed_parts) or None,
         "quote_sent_at": rev.quote_sent_at.isoformat() if rev.quote_sent_at else None,
         "can_decide_quote": rev.status == S.DEVIS_ENVOYE,
     }
+
+
+def customer(rev: Revision) -> Customer:
+    return Customer(name=rev.client_name, email=rev.client_email, phone=rev.client_phone)
 
 
 def quote(rev: Revision) -> Money | None:
@@ -78,4 +85,6 @@ SERVICE = TrackedService(
     steps=STEPS,
     details=details,
     quote=quote,
+    status_email="revisions/email/status",
+    customer=customer,
 )

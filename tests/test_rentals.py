@@ -121,3 +121,57 @@ def test_two_simultaneous_bookings_of_the_same_dates_cannot_both_succeed():
         t.join(timeout=30)
     assert sorted(results) == ["booked", "refused"]
     assert Rental.objects.filter(vehicle=vehicle).count() == 1
+
+
+def _race(vehicle, *, start_in_days: int, bookers: int) -> list[str]:
+    """`bookers` threads, each on its own connection, book the same dates at once."""
+    barrier = threading.Barrier(bookers)
+    results: list[str] = []
+
+    def book(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            make_rental(vehicle=vehicle, start_in_days=start_in_days, days=3, client_email=f"c{n}@example.com")
+            results.append("booked")
+        except VehicleUnavailable:
+            results.append("refused")
+        except Exception as exc:  # noqa: BLE001 - the caller's assertion names it
+            results.append(f"error: {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(n,)) for n in range(bookers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return sorted(results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_racing_bookings_of_one_car_give_one_booking_and_clean_refusals():
+    """Rounds of four bookings released at once: every loser gets the "déjà réservé"
+    refusal, never a database error (PostgreSQL used to report a deadlock here)."""
+    vehicle = RentalVehicleFactory()
+    for round_ in range(5):
+        results = _race(vehicle, start_in_days=10 + 5 * round_, bookers=4)
+        assert results == ["booked", "refused", "refused", "refused"], results
+    assert Rental.objects.filter(vehicle=vehicle).count() == 5
+
+
+def test_a_deadlock_reported_by_postgresql_is_the_same_clean_refusal(monkeypatch):
+    """If PostgreSQL still aborts a racing booking, the customer sees the usual refusal."""
+    import psycopg
+    from django.db import OperationalError
+
+    vehicle = RentalVehicleFactory()
+
+    def deadlocked_save(self, *args, **kwargs):
+        try:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        except psycopg.errors.DeadlockDetected as exc:
+            raise OperationalError("deadlock detected") from exc
+
+    monkeypatch.setattr(Rental, "save", deadlocked_save)
+    with pytest.raises(VehicleUnavailable, match="déjà réservé"):
+        make_rental(vehicle=vehicle)

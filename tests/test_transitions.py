@@ -28,6 +28,7 @@ REV_ALLOWED = {
 LOC_ALLOWED = {
     ("en_attente", "confirmee"),
     ("en_attente", "annulee"),
+    ("en_attente", "expiree"),
     ("confirmee", "en_cours"),
     ("confirmee", "annulee"),
     ("en_cours", "terminee"),

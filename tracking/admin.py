@@ -31,8 +31,8 @@ class TrackedItemAdmin(admin.ModelAdmin):
 
 @admin.register(TrackingEvent)
 class TrackingEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "item", "from_status", "status", "actor", "ip")
-    list_filter = ("item__service", "status")
+    list_display = ("at", "item", "from_status", "status", "internal", "actor", "ip")
+    list_filter = ("item__service", "status", "internal")
     search_fields = ("item__number", "item__reference", "note", "ip")
     list_select_related = ("item", "actor")
     date_hierarchy = "at"
@@ -43,7 +43,9 @@ class TrackedAdminMixin:
     """Shared admin pieces for a tracked service: number and reference columns, the
     history table, and a "change status" page limited to the allowed transitions.
 
-    Subclasses implement `status_change(request, obj, form_data)` calling their service.
+    Subclasses implement `status_change(request, obj, form_data)` and
+    `fields_update(request, obj, changes)` calling their services: the change form
+    never saves a tracked request directly, so every edit leaves an audit row.
     """
 
     status_form_class = None
@@ -70,7 +72,7 @@ class TrackedAdminMixin:
                 (
                     e.at.strftime("%d/%m/%Y %H:%M"),
                     service.status_label(e.status),
-                    e.note,
+                    f"[{_('interne')}] {e.note}" if e.internal else e.note,
                     e.actor or _("client / système"),
                     e.ip or "",
                 )
@@ -131,7 +133,12 @@ class TrackedAdminMixin:
 
     def status_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         obj = self._object_for_change(request, object_id)
-        form = self.status_form_class(request.POST or None, choices=self.status_choices(obj))
+        # ?to_status= preselects a status (e.g. the "Confirmer" button of a rental).
+        form = self.status_form_class(
+            request.POST or None,
+            choices=self.status_choices(obj),
+            initial={"to_status": request.GET.get("to_status", "")},
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 self.status_change(request, obj, form.cleaned_data)
@@ -153,6 +160,17 @@ class TrackedAdminMixin:
     def status_change(self, request: HttpRequest, obj, data: dict) -> None:
         """Apply the change through the service's own function (each service defines one)."""
         raise ImproperlyConfigured(f"{type(self).__name__} must define status_change() calling its service")
+
+    def save_model(self, request, obj, form, change):
+        # Requests are created by their public form (no add page); an edit goes through
+        # the service with only the fields the form really changed.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            self.fields_update(request, obj, changes)
+
+    def fields_update(self, request: HttpRequest, obj, changes: dict) -> None:
+        """Write an admin edit through the service's own update function (which audits it)."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define fields_update() calling its service")
 
     def origin(self, request: HttpRequest) -> Origin:
         return Origin.from_request(request)

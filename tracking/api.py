@@ -4,7 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from ninja import NinjaAPI, Schema
+from ninja.decorators import decorate_view
 
 from core.errors import RateLimited
 from core.views import ratelimited
@@ -70,6 +72,8 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
 
 
 @api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: RateLimitedOut}, summary="Track a request")
+# One customer's request: never kept by a shared cache or stored by the browser.
+@decorate_view(cache_control(private=True, no_store=True))
 def track(request: HttpRequest, number: str):
     throttle.check(request)
     data = tracking_json(raw_number=number)

@@ -31,8 +31,11 @@ class TrackingEvent(models.Model):
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     from_status = models.CharField(_("ancien statut"), max_length=32, blank=True)
     status = models.CharField(_("statut"), max_length=32)
-    # Shown to the customer.
+    # Shown to the customer, unless the row is internal.
     note = models.TextField(_("note"), blank=True)
+    # Staff-only rows (e.g. the audit of an admin edit, whose note holds the old and new
+    # contact details): never on the public page or in the public JSON.
+    internal = models.BooleanField(_("interne (équipe seulement)"), default=False)
     # Staff only: who did it and from where.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("par")

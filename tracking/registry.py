@@ -25,6 +25,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Customer:
+    """Who a request belongs to, for the messages sent about it (staff and e-mail only,
+    never the public page)."""
+
+    name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class TrackedService:
     prefix: str
     label: Any
@@ -41,6 +51,12 @@ class TrackedService:
     quote: Callable[[Any], Money | None] = lambda obj: None
     # Extra select_related paths for the one query that loads an item.
     select_related: Sequence[str] = field(default_factory=tuple)
+    # The e-mail sent when a status change asks to notify the customer
+    # (tracking.services.status_change): a template pair <name>_subject.txt/_body.txt
+    # rendered with obj, customer, number, status_label, note and url, sent to
+    # customer(obj).email. Without both, a status change cannot notify.
+    status_email: str = ""
+    customer: Callable[[Any], Customer] | None = None
 
     def status_label(self, status: str) -> str:
         return str(self.status_choices(status).label) if status in self.status_choices.values else status

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 
+from core.masking import mask_contacts
 from core.money import Money
 
 from . import caching, numbers, registry
@@ -112,7 +113,8 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     if found is None:
         return None
     service, obj = found.service, found.obj
-    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id).order_by("at", "pk"))
+    # Internal rows (staff edits of contact details) are the staff's audit trail only.
+    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id, internal=False).order_by("at", "pk"))
     return TrackingView(
         number=found.number,
         service=service,
@@ -123,7 +125,9 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
         details=service.details(obj),
         quote=service.quote(obj),
         history=[
-            HistoryEntry(at=e.at, status=e.status, label=service.status_label(e.status), note=e.note) for e in events
+            # Notes are written for the customer, but a number is enough to read them.
+            HistoryEntry(at=e.at, status=e.status, label=service.status_label(e.status), note=mask_contacts(e.note))
+            for e in events
         ],
     )
 
@@ -153,10 +157,12 @@ def mask_middle(value: str) -> str:
 
 
 def public_name(full_name: str) -> str:
-    """'Jean-Marc Dupont' -> 'Jean-Marc D.': first name and initial, never more."""
+    """'Jean-Marc Dupont' -> 'Jean-Marc D.': first name and initial, never more
+    (and never an e-mail address or phone typed as a name)."""
     parts = (full_name or "").split()
     if not parts:
         return ""
+    first = mask_contacts(parts[0])
     if len(parts) == 1:
-        return parts[0]
-    return f"{parts[0]} {parts[-1][0].upper()}."
+        return first
+    return f"{first} {parts[-1][0].upper()}."

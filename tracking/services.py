@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.models import OutboundMessage
+from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
 
 from . import caching, numbers, registry
@@ -43,17 +46,28 @@ def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", o
     return item
 
 
-def _record(*, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin) -> TrackingEvent:
-    caching.invalidate(item.number)
-    return TrackingEvent.objects.create(
+def _event(
+    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+) -> TrackingEvent:
+    return TrackingEvent(
         item=item,
         from_status=from_status,
         status=to_status,
         note=note,
+        internal=internal,
         actor=origin.actor,
         ip=origin.ip,
         user_agent=origin.user_agent,
     )
+
+
+def _record(
+    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+) -> TrackingEvent:
+    caching.invalidate(item.number)
+    event = _event(item=item, from_status=from_status, to_status=to_status, note=note, origin=origin, internal=internal)
+    event.save()
+    return event
 
 
 def can_transition(obj: models.Model, to_status: str) -> bool:
@@ -86,6 +100,155 @@ def status_transition(
     return _record(item=obj.tracking, from_status=from_status, to_status=to_status, note=note, origin=origin)
 
 
+@transaction.atomic
+def status_change(
+    *,
+    obj: models.Model,
+    to_status: str,
+    note: str = "",
+    notify: bool,
+    origin: Origin = SYSTEM,
+    fields: dict | None = None,
+) -> TrackingEvent:
+    """Change status, record the history row and, with `notify`, queue the customer's
+    status e-mail: the one helper every service's "move it along" calls."""
+    event = status_transition(obj=obj, to_status=to_status, note=note, origin=origin, fields=fields)
+    if notify:
+        status_notify(obj=obj, event=event)
+    return event
+
+
+def status_notify(*, obj: models.Model, event: TrackingEvent) -> OutboundMessage:
+    """Queue the status e-mail the service declares in the registry.
+
+    Keyed on the history row: a second status change is a new message, a retried
+    transaction or job is not.
+    """
+    service = registry.for_model(type(obj))
+    if not service.status_email or service.customer is None:
+        raise registry.RegistryError(f"{service.prefix} declares no status e-mail (status_email, customer)")
+    customer = service.customer(obj)
+    number = obj.tracking.number
+    return notify_email(
+        key=f"tracking:event:{event.pk}:email",
+        to=customer.email,
+        template=service.status_email,
+        context={
+            "obj": obj,
+            "customer": customer,
+            "number": number,
+            "status_label": service.status_label(event.status),
+            "note": event.note,
+            "url": tracking_url(number),
+        },
+    )
+
+
+def status_change_many(
+    *,
+    queryset: models.QuerySet,
+    to_status: str,
+    note: str,
+    notify: bool,
+    origin: Origin = SYSTEM,
+    batch_size: int = 500,
+) -> int:
+    """The set-based `status_change` for beat jobs (e.g. rental holds that expire).
+
+    Rows of `queryset` whose status may move to `to_status` are claimed in batches with
+    FOR UPDATE SKIP LOCKED: a row a member of staff is changing right now is left for
+    the next run instead of being overwritten, two runs never claim the same row, and
+    a claimed row leaves the queryset, so running the job twice changes nothing. Each
+    row gets its history row and, with `notify`, its e-mail keyed on that row.
+    Returns the number of rows changed.
+    """
+    model = queryset.model
+    service = registry.for_model(model)
+    sources = [status for status, targets in service.transitions.items() if to_status in targets]
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                queryset.filter(status__in=sources)
+                .select_related("tracking")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return total
+            now = timezone.now()
+            model.objects.filter(pk__in=[obj.pk for obj in batch]).update(status=to_status, updated_at=now)
+            events = TrackingEvent.objects.bulk_create(
+                [
+                    _event(item=obj.tracking, from_status=obj.status, to_status=to_status, note=note, origin=origin)
+                    for obj in batch
+                ]
+            )
+            for obj, event in zip(batch, events, strict=True):
+                obj.status, obj.updated_at = to_status, now
+                caching.invalidate(obj.tracking.number)
+                if notify:
+                    status_notify(obj=obj, event=event)
+        total += len(batch)
+        if len(batch) < batch_size:
+            return total
+
+
 def event_record(*, obj: models.Model, note: str, origin: Origin = SYSTEM) -> TrackingEvent:
     """A history row without a status change (e.g. a message to the customer)."""
     return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
+
+
+# Never changed through a field edit: status has its transitions, the tracking number
+# and timestamps are the system's.
+_NOT_EDITABLE = frozenset({"id", "status", "tracking", "created_at", "updated_at"})
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def tracked_fields_update(*, obj: models.Model, changes: dict, origin: Origin) -> TrackingEvent | None:
+    """Staff edit of a tracked request's fields (name, e-mail, phone, vehicle...).
+
+    Writes the fields that really change and leaves an internal history row listing
+    each one from its old to its new value, so the audit trail says who changed a
+    customer's contact details and what they were. Internal rows never appear on the
+    public page. Returns that row, or None when nothing changed.
+    """
+    model = type(obj)
+    refused = set(changes) & _NOT_EDITABLE
+    if refused:
+        raise ValueError(f"{model.__name__}: {', '.join(sorted(refused))} cannot be edited as fields")
+    # Locked so two staff edits are applied one after the other, each against what the
+    # other wrote (the audit row's "old" values are the ones really replaced).
+    current = model.objects.select_for_update(of=("self",)).select_related("tracking").get(pk=obj.pk)
+    diffs = []
+    for name, value in changes.items():
+        old = getattr(current, name)
+        if old != value:
+            setattr(current, name, value)
+            diffs.append((name, old, value))
+    if not diffs:
+        return None
+    current.full_clean()
+    current.save(update_fields=[name for name, _old, _new in diffs] + ["updated_at"])
+    for name, _old, value in diffs:
+        setattr(obj, name, value)
+    obj.updated_at = current.updated_at
+    note = "; ".join(
+        f"{model._meta.get_field(name).verbose_name} : {_display(old)} → {_display(new)}" for name, old, new in diffs
+    )
+    return _record(
+        item=current.tracking,
+        from_status=current.status,
+        to_status=current.status,
+        note=_("Modifié par l'équipe : %(changes)s") % {"changes": note},
+        origin=origin,
+        internal=True,
+    )

@@ -130,6 +130,10 @@ TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="
 # Days the signed link in a quote's e-mail/SMS lets the customer accept or decline it
 # (a re-sent link starts again; a new quote makes older links outdated at once).
 REVISION_QUOTE_LINK_DAYS = env.int("REVISION_QUOTE_LINK_DAYS", default=30)
+# --- Rentals ---
+# Hours a rental request holds its car until staff confirm it; then it expires
+# (beat job rentals.expire_holds, every 15 minutes) and the dates are free again.
+RENTAL_HOLD_HOURS = env.int("RENTAL_HOLD_HOURS", default=48)
 
 # --- Licenses (EasyFacture) ---
 # Ed25519 signing keys, "key_id:base64(32-byte seed)" comma-separated, the first signs.
@@ -190,6 +194,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Messages and webhooks whose enqueue was lost (broker down at commit, worker killed).
     "core-requeue-stuck-messages": {"task": "core.requeue_stuck_messages", "schedule": 10 * 60},
     "licenses-requeue-stuck-webhooks": {"task": "licenses.requeue_stuck_webhooks", "schedule": 10 * 60},
+    # Rental requests staff did not confirm in time (RENTAL_HOLD_HOURS) free their dates.
+    "rentals-expire-holds": {"task": "rentals.expire_holds", "schedule": 15 * 60},
     # Sent messages past OUTBOX_RETENTION_DAYS (personal data), in the quiet hours.
     "core-purge-sent-outbox": {
         "task": "core.purge_old_outbound_messages",
