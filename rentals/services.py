@@ -136,14 +136,10 @@ RENTAL_EDITABLE = frozenset({"pickup_place", "client_name", "client_email", "cli
 
 def rental_update(*, rental: Rental, changes: dict, origin: Origin) -> Rental:
     """Staff correct a booking's customer fields; the change is audited."""
-    unknown = set(changes) - RENTAL_EDITABLE
-    if unknown:
-        # A programming error (the admin form lists the editable fields), not a user's.
-        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    cleaned = dict(changes)
     if "client_email" in cleaned:
-        cleaned["client_email"] = cleaned["client_email"].lower()
-    tracked_fields_update(obj=rental, changes=cleaned, origin=origin)
+        cleaned["client_email"] = cleaned["client_email"].strip().lower()
+    tracked_fields_update(obj=rental, changes=cleaned, editable=RENTAL_EDITABLE, origin=origin)
     return rental
 
 

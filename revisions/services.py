@@ -202,14 +202,10 @@ REVISION_EDITABLE = frozenset(
 
 def revision_update(*, revision: Revision, changes: dict, origin: Origin) -> Revision:
     """Staff correct a request's customer or vehicle fields; the change is audited."""
-    unknown = set(changes) - REVISION_EDITABLE
-    if unknown:
-        # A programming error (the admin form lists the editable fields), not a user's.
-        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    cleaned = dict(changes)
     if "client_email" in cleaned:
-        cleaned["client_email"] = cleaned["client_email"].lower()
+        cleaned["client_email"] = cleaned["client_email"].strip().lower()
     if "vehicle_plate" in cleaned:
-        cleaned["vehicle_plate"] = cleaned["vehicle_plate"].upper()
-    tracked_fields_update(obj=revision, changes=cleaned, origin=origin)
+        cleaned["vehicle_plate"] = cleaned["vehicle_plate"].strip().upper()
+    tracked_fields_update(obj=revision, changes=cleaned, editable=REVISION_EDITABLE, origin=origin)
     return revision

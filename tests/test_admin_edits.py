@@ -111,7 +111,7 @@ def test_rental_admin_edit_is_audited_and_cannot_move_the_car_or_the_dates(staff
 def test_fields_update_refuses_the_status_and_the_tracking_number():
     revision = make_revision()
     with pytest.raises(ValueError, match="status"):
-        tracked_fields_update(obj=revision, changes={"status": "termine"}, origin=None)
+        tracked_fields_update(obj=revision, changes={"status": "termine"}, editable=frozenset({"status"}), origin=None)
     assert Revision.objects.get(pk=revision.pk).status == "en_attente"
 
 

@@ -1,7 +1,6 @@
 """The outbox's retry design (core.delivery): leases, attempts, backoff, giving up, the
 sweeper and the admin's "retry now". Webhooks share it (tests/licenses/test_webhooks.py)."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -9,13 +8,13 @@ import pytest
 from celery.exceptions import Retry
 from django.contrib.admin.models import LogEntry
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from core import delivery
 from core.models import OutboundMessage
 from core.services import message_deliver, message_queue, messages_requeue_stuck
 from core.tasks import deliver_message
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -69,21 +68,7 @@ def test_two_workers_delivering_the_same_message_send_it_once(settings):
     settings.SMS_BACKEND = "tests.test_outbox.SlowSms"
     # Created directly: in autocommit message_queue() would deliver it at once.
     message = OutboundMessage.objects.create(channel="sms", to="+221770000000", body="Votre devis", key="m1")
-    start = threading.Barrier(2)
-    outcomes = []
-
-    def worker():
-        try:
-            start.wait()
-            outcomes.append(message_deliver(message_id=message.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    outcomes = run_at_once(*[lambda: message_deliver(message_id=message.pk)] * 2)
 
     assert sorted(o.sent for o in outcomes) == [False, True]
     assert SENT_SMS == ["+221770000000"]

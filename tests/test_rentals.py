@@ -1,13 +1,12 @@
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from rentals.models import Rental
 from rentals.services import VehicleUnavailable, rental_price, rental_status_change
+from tests.concurrency import run_at_once
 
 from .factories import RentalVehicleFactory, make_rental
 
@@ -101,51 +100,34 @@ def test_form_refuses_dates_in_the_wrong_order(client):
 def test_two_simultaneous_bookings_of_the_same_dates_cannot_both_succeed():
     """Two real transactions on two connections race for the same car and dates."""
     vehicle = RentalVehicleFactory()
-    barrier = threading.Barrier(2)
-    results: list[str] = []
-
-    def book(name: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            make_rental(vehicle=vehicle, start_in_days=10, days=4, client_email=f"{name}@example.com")
-            results.append("booked")
-        except VehicleUnavailable:
-            results.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(n,)) for n in ("first", "second")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = run_at_once(
+        *[
+            lambda name=name: make_rental(vehicle=vehicle, start_in_days=10, days=4, client_email=f"{name}@example.com")
+            for name in ("first", "second")
+        ]
+    )
+    results = [_booking_result(o) for o in outcomes]
     assert sorted(results) == ["booked", "refused"]
     assert Rental.objects.filter(vehicle=vehicle).count() == 1
 
 
+def _booking_result(outcome) -> str:
+    if isinstance(outcome, VehicleUnavailable):
+        return "refused"
+    return f"error: {outcome!r}" if isinstance(outcome, BaseException) else "booked"
+
+
 def _race(vehicle, *, start_in_days: int, bookers: int) -> list[str]:
     """`bookers` threads, each on its own connection, book the same dates at once."""
-    barrier = threading.Barrier(bookers)
-    results: list[str] = []
-
-    def book(n: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            make_rental(vehicle=vehicle, start_in_days=start_in_days, days=3, client_email=f"c{n}@example.com")
-            results.append("booked")
-        except VehicleUnavailable:
-            results.append("refused")
-        except Exception as exc:  # noqa: BLE001 - the caller's assertion names it
-            results.append(f"error: {exc}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(n,)) for n in range(bookers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return sorted(results)
+    outcomes = run_at_once(
+        *[
+            lambda n=n: make_rental(
+                vehicle=vehicle, start_in_days=start_in_days, days=3, client_email=f"c{n}@example.com"
+            )
+            for n in range(bookers)
+        ]
+    )
+    return sorted(_booking_result(o) for o in outcomes)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -213,8 +213,11 @@ def _display(value) -> str:
 
 
 @transaction.atomic
-def tracked_fields_update(*, obj: models.Model, changes: dict, origin: Origin) -> TrackingEvent | None:
-    """Staff edit of a tracked request's fields (name, e-mail, phone, vehicle...).
+def tracked_fields_update(
+    *, obj: models.Model, changes: dict, editable: frozenset[str], origin: Origin
+) -> TrackingEvent | None:
+    """Staff edit of a tracked request's fields (name, e-mail, phone, vehicle...), among
+    the service's `editable` ones; text values are stripped.
 
     Writes the fields that really change and leaves an internal history row listing
     each one from its old to its new value, so the audit trail says who changed a
@@ -222,9 +225,11 @@ def tracked_fields_update(*, obj: models.Model, changes: dict, origin: Origin) -
     public page. Returns that row, or None when nothing changed.
     """
     model = type(obj)
-    refused = set(changes) & _NOT_EDITABLE
+    refused = (set(changes) - editable) | (set(changes) & _NOT_EDITABLE)
     if refused:
+        # A programming error (the admin form lists the editable fields), not a user's.
         raise ValueError(f"{model.__name__}: {', '.join(sorted(refused))} cannot be edited as fields")
+    changes = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
     # Locked so two staff edits are applied one after the other, each against what the
     # other wrote (the audit row's "old" values are the ones really replaced).
     current = model.objects.select_for_update(of=("self",)).select_related("tracking").get(pk=obj.pk)

@@ -2,7 +2,6 @@
 refresh, revocable, refused at once after a password change, a deactivation or the
 loss of every API permission."""
 
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -12,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +18,7 @@ from accounts import services, tokens
 from accounts.models import StaffRefreshToken
 from accounts.permissions import require_permission
 from accounts.tasks import purge_expired_refresh_tokens
+from tests.concurrency import run_at_once
 from tests.licenses.conftest import Api
 
 from .conftest import PASSWORD, login
@@ -145,22 +144,12 @@ def test_two_simultaneous_refreshes_with_one_token_cannot_both_succeed(manager, 
         return issue(**kwargs)
 
     monkeypatch.setattr(services, "_issue", slow_issue)
-    barrier = threading.Barrier(2)
-    results: list[tuple[int, dict]] = []
 
-    def use_refresh_token(ip: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            response = Api(Client()).post("/admin/token/refresh", {"refresh_token": pair["refresh_token"]}, ip=ip)
-            results.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def use_refresh_token(ip: str) -> tuple[int, dict]:
+        response = Api(Client()).post("/admin/token/refresh", {"refresh_token": pair["refresh_token"]}, ip=ip)
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=use_refresh_token, args=(ip,)) for ip in ("10.0.0.1", "10.0.0.2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results = run_at_once(*[lambda ip=ip: use_refresh_token(ip) for ip in ("10.0.0.1", "10.0.0.2")])
 
     assert sorted(status for status, _ in results) == [200, 401]
     [winner] = [body for status, body in results if status == 200]

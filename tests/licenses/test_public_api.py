@@ -1,14 +1,13 @@
 import json
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from licenses import signing
 from licenses.models import ActivationCode, License, LicenseEvent
 from licenses.services import activation_codes_generate, license_activate, license_revoke
+from tests.concurrency import run_at_once
 
 from .conftest import MACHINE, OTHER_MACHINE
 
@@ -168,24 +167,13 @@ def test_two_machines_using_one_code_at_the_same_moment_exactly_one_wins(product
     from licenses.errors import LicenseError
 
     code = _codes(product)[0]
-    barrier = threading.Barrier(2)
-    results = []
-
-    def activate(machine):
-        try:
-            barrier.wait(timeout=10)
-            license_activate(machine_id=machine, activation_code=code, email="a@example.com")
-            results.append("won")
-        except LicenseError as exc:
-            results.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=activate, args=(m,)) for m in (MACHINE, OTHER_MACHINE)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = run_at_once(
+        *[
+            lambda machine=machine: license_activate(machine_id=machine, activation_code=code, email="a@example.com")
+            for machine in (MACHINE, OTHER_MACHINE)
+        ]
+    )
+    results = [o.code if isinstance(o, LicenseError) else "won" for o in outcomes]
     assert sorted(results) == ["INVALID_ACTIVATION_CODE", "won"]
     assert License.objects.count() == 1
 

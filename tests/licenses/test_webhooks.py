@@ -25,6 +25,7 @@ from licenses.models import WebhookDelivery, WebhookEndpoint
 from licenses.services import license_revoke, license_trial_create
 from licenses.tasks import deliver_webhook
 from licenses.webhooks import verify_signature, webhook_deliver, webhooks_requeue_stuck
+from tests.concurrency import run_at_once
 
 from .factories import ProductFactory
 
@@ -326,21 +327,7 @@ def test_two_workers_delivering_the_same_webhook_post_it_once(receiver):
     delivery = make_delivery(make_endpoint(receiver.url))
     # The receiver is slow, so the first worker is still in flight when the second claims.
     receiver.on_request = lambda: time.sleep(0.3)
-    start = threading.Barrier(2)
-    outcomes = []
-
-    def worker():
-        try:
-            start.wait()
-            outcomes.append(webhook_deliver(delivery_id=delivery.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    outcomes = run_at_once(*[lambda: webhook_deliver(delivery_id=delivery.pk)] * 2)
 
     assert sorted(o.sent for o in outcomes) == [False, True]
     assert len(receiver.requests) == 1
