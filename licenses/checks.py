@@ -3,7 +3,9 @@
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
+from . import signing
 from .selectors import STATS_DAYS
 
 
@@ -18,4 +20,24 @@ def check_activity_retention(app_configs, **kwargs):
                 id="licenses.E001",
             )
         ]
+    return []
+
+
+@register()
+def check_signing_keys(app_configs, **kwargs):
+    """A malformed LICENSE_SIGNING_KEYS / LICENSE_VERIFY_KEYS stops the deploy, instead of
+    the first trial or validation answering 500."""
+    signing.keyring.cache_clear()
+    try:
+        signing.keyring()
+    except (ValueError, ImproperlyConfigured) as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Each entry is key_id:base64(32 bytes), comma-separated; manage.py license_keygen makes one.",
+                id="licenses.E002",
+            )
+        ]
+    finally:
+        signing.keyring.cache_clear()
     return []

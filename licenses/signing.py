@@ -73,7 +73,10 @@ def _parse_pairs(value: str) -> list[tuple[str, bytes]]:
     pairs = []
     for item in filter(None, (part.strip() for part in value.split(","))):
         key_id, _, b64 = item.partition(":")
-        raw = base64.b64decode(b64)
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except ValueError:  # binascii.Error
+            raw = b""
         if not key_id or len(raw) != 32:
             raise ValueError(f"Bad license key entry {key_id!r}: expected key_id:base64(32 bytes)")
         pairs.append((key_id, raw))
