@@ -164,6 +164,7 @@ class LicenseEvent(models.Model):
         REINSTATED = "reinstated", _("Rétablie")
         EXTENDED = "extended", _("Prolongée")
         EXPIRED = "expired", _("Expirée")
+        EDITED = "edited", _("Modifiée par l'équipe")
 
     license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="events", verbose_name=_("licence"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

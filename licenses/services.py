@@ -301,6 +301,47 @@ def license_extend(*, license: License, days: int, origin: Origin = SYSTEM) -> L
     return lic
 
 
+# What staff may correct on a license by hand. Everything else is either in the signed
+# key (product, machine, type, expiry: changed by activate/extend so the key is re-signed),
+# the revocation (revoke/reinstate) or written by the desktop app.
+LICENSE_EDITABLE = frozenset({"email"})
+
+
+@transaction.atomic
+def license_update(*, license: License, changes: dict, origin: Origin) -> LicenseEvent | None:
+    """Staff correct a license's customer fields (the e-mail the reminders go to).
+
+    Writes only the fields that really change and appends an "edited" activity row with
+    each one's old and new value and who did it. Returns that row, or None when nothing
+    changed. Emits no webhook: no event of the webhook contract covers an e-mail change.
+    """
+    refused = set(changes) - LICENSE_EDITABLE
+    if refused:
+        # A programming error (the admin form shows only the editable fields), not a user's.
+        raise ValueError(f"Not editable here: {', '.join(sorted(refused))}")
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    if "email" in cleaned:
+        # Stored lower-case like the API stores it: the per-e-mail trial cap and the
+        # admin search compare e-mails.
+        cleaned["email"] = cleaned["email"].lower()
+    # Locked so two staff edits apply one after the other and each activity row's "old"
+    # value is the one really replaced.
+    lic = License.objects.select_for_update().get(pk=license.pk)
+    diffs = {}
+    for name, value in cleaned.items():
+        old = getattr(lic, name)
+        if old != value:
+            setattr(lic, name, value)
+            diffs[name] = [old, value]
+    if not diffs:
+        return None
+    lic.full_clean(exclude=[f.name for f in License._meta.fields if f.name not in diffs])
+    lic.save(update_fields=list(diffs))
+    for name, (_old, value) in diffs.items():
+        setattr(license, name, value)
+    return _log(lic, LicenseEvent.Action.EDITED, origin, **diffs)
+
+
 def _new_code() -> str:
     raw = "".join(secrets.choice(ALPHABET) for _ in range(16))
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))

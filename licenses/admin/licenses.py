@@ -22,7 +22,7 @@ from core.origin import Origin
 from .. import permissions
 from ..models import License
 from ..selectors import STATUS_LABELS, status_q
-from ..services import license_extend, license_reinstate, license_revoke
+from ..services import license_extend, license_reinstate, license_revoke, license_update
 from .common import RefuseForbiddenActions, when
 
 DEFAULT_REVOKE_REASON = _("Révoquée depuis l'admin")
@@ -106,8 +106,8 @@ class LicenseAdmin(RefuseForbiddenActions, admin.ModelAdmin):
     list_select_related = ("product",)
     date_hierarchy = "created_at"
     actions = ("revoke_selected", "reinstate_selected", "extend_30_days", "extend_365_days")
-    # Only the e-mail is plain data: type, expiry and revocation are in the signed key or
-    # the activity log, and change through the actions above.
+    # Only the e-mail is plain data (services.LICENSE_EDITABLE): type, expiry and revocation
+    # are in the signed key or the activity log, and change through the actions above.
     fieldsets = (
         (
             _("Licence"),
@@ -179,6 +179,13 @@ class LicenseAdmin(RefuseForbiddenActions, admin.ModelAdmin):
 
     def has_extend_permission(self, request):
         return request.user.has_perm(permissions.EXTEND)
+
+    def save_model(self, request, obj, form, change):
+        # No add page: an edit goes through the service with only the fields the form
+        # really changed, so it is locked, audited in the activity log and attributed.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            license_update(license=obj, changes=changes, origin=Origin.from_request(request))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_see_stats": request.user.has_perm(permissions.VIEW_STATS)}

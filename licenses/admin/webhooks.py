@@ -1,4 +1,5 @@
-"""Outgoing webhooks: the endpoints staff configure, and the deliveries (read-only)."""
+"""Outgoing webhooks: the endpoints staff configure, and the deliveries (read-only, with
+a "retry now" action)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import json
 import secrets
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin
 
 from ..models import WebhookDelivery, WebhookEndpoint
+from ..webhooks import webhooks_retry_now
 from .common import URL_OVERRIDES
 
 
@@ -80,10 +83,46 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "payload_display",
     )
     readonly_fields = fields
+    actions = ["retry_now"]
+
+    # Rows are read-only; retrying one is its own permission (the model's "change"), as
+    # for the outbox (core/admin.py).
+    def has_retry_permission(self, request):
+        return request.user.has_perm("licenses.change_webhookdelivery")
 
     @admin.display(description=_("Dernière erreur"))
     def last_error_short(self, obj):
         return Truncator(obj.last_error).chars(80)
+
+    @admin.action(description=_("Réessayer maintenant"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        reset = webhooks_retry_now(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        # Django's admin history is the audit row: who asked for the retry, and when.
+        for delivery in WebhookDelivery.objects.filter(pk__in=reset):
+            self.log_change(request, delivery, "Réessayer maintenant")
+        skipped = queryset.count() - len(reset)
+        if reset:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d livraison remise en file d'envoi.",
+                    "%(count)d livraisons remises en file d'envoi.",
+                    len(reset),
+                )
+                % {"count": len(reset)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d livraison ignorée (déjà envoyée ou en cours d'envoi).",
+                    "%(count)d livraisons ignorées (déjà envoyées ou en cours d'envoi).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("Contenu envoyé"))
     def payload_display(self, obj):

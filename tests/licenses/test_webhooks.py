@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from celery.exceptions import Retry
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -625,3 +627,47 @@ def test_a_failed_delivery_can_be_retried_now(receiver, settings, django_capture
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.SENT and delivery.attempts == 1
     assert len(receiver.requests) == 2
+
+
+def test_staff_retry_a_failed_delivery_from_the_admin(
+    receiver, staff_client, settings, django_capture_on_commit_callbacks
+):
+    # given a delivery that gave up, and one already sent
+    settings.LICENSE_WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.answer(500)
+    endpoint = make_endpoint(receiver.url)
+    failed = make_delivery(endpoint)
+    assert webhook_deliver(delivery_id=failed.pk).status == "failed"
+    sent = make_delivery(endpoint)
+    assert webhook_deliver(delivery_id=sent.pk).status == "sent"
+    changelist = reverse("admin:licenses_webhookdelivery_changelist")
+    assert "Réessayer maintenant" in staff_client.get(changelist).content.decode()
+
+    # when staff run "Réessayer maintenant" on both
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            changelist, {"action": "retry_now", "_selected_action": [failed.pk, sent.pk]}, follow=True
+        )
+
+    # then the failed one is sent again, the sent one is left alone
+    page = response.content.decode()
+    assert "1 livraison remise en file d&#x27;envoi." in page and "1 livraison ignorée" in page
+    failed.refresh_from_db()
+    assert failed.status == "sent" and failed.attempts == 1
+    assert len(receiver.requests) == 3
+    assert LogEntry.objects.filter(object_id=str(failed.pk), user=staff_client.user).exists()
+
+
+def test_retrying_a_delivery_needs_the_change_permission(client, django_user_model):
+    viewer = django_user_model.objects.create_user(username="viewer", password="pw-viewer-123", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
+    client.force_login(viewer)
+    failed = make_delivery(make_endpoint("https://hooks.example.com/ef"))
+    WebhookDelivery.objects.filter(pk=failed.pk).update(status="failed")
+    changelist = reverse("admin:licenses_webhookdelivery_changelist")
+
+    assert "Réessayer maintenant" not in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "retry_now", "_selected_action": [failed.pk]})
+
+    failed.refresh_from_db()
+    assert failed.status == "failed"
