@@ -4,12 +4,22 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Schema
+
+from core.api import PlatformApi
 
 from . import throttle
 from .selectors import tracking_json
 
-api = NinjaAPI(
+
+class TrackingApi(PlatformApi):
+    def error_response(self, request, *, status, code, message, details=None):
+        # This API's envelope: {"error": "snake_case_code", "message": ...}, plus the
+        # invalid fields for a 422.
+        return _error(code.lower(), message, status, **({"details": details} if details else {}))
+
+
+api = TrackingApi(
     title="Suivi unifié",
     version="1",
     urls_namespace="tracking-api",
@@ -56,7 +66,9 @@ def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, **extra}, status=status)
 
 
-@api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: ErrorOut}, summary="Track a request")
+@api.get(
+    "/{number}", response={200: TrackingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="Track a request"
+)
 def track(request: HttpRequest, number: str):
     verdict = throttle.check(request)
     if verdict.blocked:
