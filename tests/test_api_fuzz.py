@@ -88,6 +88,8 @@ def some_licenses():
     deadline=None,
     derandomize=True,
     database=None,
+    # The token and the licenses are set up once per operation and shared by its examples:
+    # what the fixture health check warns about is intended here.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_input_makes_an_api_answer_a_server_error(case, staff_token, some_licenses):
