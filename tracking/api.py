@@ -5,16 +5,25 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 from ninja.decorators import decorate_view
 
+from core.api import PlatformApi
 from core.errors import RateLimited
 from core.views import ratelimited
 
 from . import throttle
 from .selectors import tracking_json
 
-api = NinjaAPI(
+
+class TrackingApi(PlatformApi):
+    def error_response(self, request, *, status, code, message, details=None):
+        # This API's envelope: {"error": "snake_case_code", "message": ...}, plus the
+        # invalid fields for a 422.
+        return _error(code.lower(), message, status, **({"details": details} if details else {}))
+
+
+api = TrackingApi(
     title="Suivi unifié",
     version="1",
     urls_namespace="tracking-api",
@@ -67,11 +76,15 @@ def _rate_limited(request: HttpRequest, exc: RateLimited):
     return ratelimited(request, exc)
 
 
-def _error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
+def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message, **extra}, status=status)
 
 
-@api.get("/{number}", response={200: TrackingOut, 404: ErrorOut, 429: RateLimitedOut}, summary="Track a request")
+@api.get(
+    "/{number}",
+    response={200: TrackingOut, 404: ErrorOut, 422: ErrorOut, 429: RateLimitedOut},
+    summary="Track a request",
+)
 # One customer's request: never kept by a shared cache or stored by the browser.
 @decorate_view(cache_control(private=True, no_store=True))
 def track(request: HttpRequest, number: str):

@@ -12,32 +12,40 @@ import logging
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError
 
+from core.api import PlatformApi
 from core.errors import DomainError, RateLimited
 
 from . import admin, public
-from .common import StrictJsonParser, limit
+from .common import limit
 
 __all__ = ["api", "envelope", "limit"]
 
 logger = logging.getLogger(__name__)
 
 
-class LicenseApi(NinjaAPI):
+class LicenseApi(PlatformApi):
     def get_openapi_operation_id(self, operation) -> str:
         # The ids published before the split into routers (licenses_api_trial...):
         # generated clients keep their method names.
         return f"licenses_api_{operation.view_func.__name__}"
+
+    def error_response(self, request, *, status, code, message, details=None):
+        return envelope(request, code, message, status, details)
+
+    def validation_error_code(self, fields):
+        # The desktop client tells a missing machine_id from a malformed one.
+        for name, error in fields:
+            if name == "machine_id":
+                return "MACHINE_ID_REQUIRED" if error.get("type") == "missing" else "INVALID_MACHINE_ID"
+        return "INVALID_REQUEST"
 
 
 api = LicenseApi(
     title="EasyFacture License Server",
     version="1.0.0",
     urls_namespace="licenses-api",
-    parser=StrictJsonParser(),
     description="Trials, activation, online validation with signed (Ed25519) keys, heartbeats, admin.",
 )
 api.add_router("", public.router)
@@ -95,26 +103,9 @@ def _rate_limited(request, exc: RateLimited):
     return envelope(request, "RATE_LIMIT_EXCEEDED", message, 429, exc.details, retry_after=exc.retry_after)
 
 
-@api.exception_handler(NinjaValidationError)
-def _validation_error(request, exc: NinjaValidationError):
-    details, code = {}, "INVALID_REQUEST"
-    for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query", "path")]
-        field = ".".join(loc) or "body"
-        details.setdefault(field, error.get("msg", "invalid"))
-        if loc[:1] == ["machine_id"] and code == "INVALID_REQUEST":
-            code = "MACHINE_ID_REQUIRED" if error.get("type") == "missing" else "INVALID_MACHINE_ID"
-    return envelope(request, code, _("Requête invalide."), 422, details)
-
-
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
     return envelope(request, "UNAUTHORIZED", _("Authentification requise (jeton Bearer)."), 401)
-
-
-@api.exception_handler(HttpError)
-def _http_error(request, exc: HttpError):
-    return envelope(request, "INVALID_REQUEST", str(exc), exc.status_code)
 
 
 @api.exception_handler(Http404)

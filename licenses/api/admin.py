@@ -16,13 +16,15 @@ from ninja import Query, Router
 
 from accounts import services as staff_tokens
 from accounts.auth import StaffBearer
+from core.api import parse_body_as
 from core.origin import Origin
+from core.schemas import Page, PageSize
 
 from .. import permissions, selectors, services
 from ..errors import LicenseError
 from ..models import License, LicenseType, Product
 from ..serializers import license_json
-from .common import StrictJsonParser, limit
+from .common import limit
 from .schemas import CodesIn, RefreshIn, RevokeIn, TokenIn
 
 router = Router(tags=["admin"])
@@ -64,9 +66,9 @@ def _machine_licenses(machine_id: str, product: str | None):
 @router.delete(
     "/admin/licenses/{machine_id}", auth=StaffBearer(permissions.REVOKE), summary="Revoke a machine's licenses"
 )
-def revoke(request: HttpRequest, machine_id: str, reason: str = "", product: str | None = None):
+def revoke(request: HttpRequest, machine_id: str, reason: str = Query("", max_length=500), product: str | None = None):
     if not reason and request.body:
-        reason = RevokeIn(**StrictJsonParser().parse_body(request)).reason
+        reason = parse_body_as(request, RevokeIn).reason
     licenses = _machine_licenses(machine_id, product)
     for lic in licenses:
         services.license_revoke(license=lic, reason=reason, origin=Origin.from_request(request))
@@ -92,8 +94,8 @@ def list_licenses(
     status: Literal["active", "expired", "revoked"] | None = None,
     product: str | None = None,
     email: str | None = None,
-    page: int = Query(1, ge=1),
-    page_size: int = Query(50, ge=1, le=200),
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     qs = selectors.license_list(license_type=type, status=status, product=product, email=email)
     total = qs.count()

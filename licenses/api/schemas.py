@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import Field, field_validator
+
+from core.schemas import Email, UtcDatetime
 
 from .. import services, signing
 
 
-def _email(value: str) -> str:
-    value = value.strip()
-    try:
-        validate_email(value)
-    except DjangoValidationError:
-        raise ValueError("invalid e-mail address") from None
+def _lower(value: str) -> str:
+    # Licenses are looked up by e-mail: one spelling per address.
     return value.lower()
 
 
@@ -26,7 +21,13 @@ def _email(value: str) -> str:
 
 
 class MachineIn(Schema):
-    machine_id: str = Field(..., description="32 hexadecimal characters (case-insensitive)")
+    # The pattern is documented (clients and the fuzz test generate valid ids from it) but
+    # checked by the validator below, which also accepts surrounding spaces.
+    machine_id: str = Field(
+        ...,
+        description="32 hexadecimal characters (case-insensitive)",
+        json_schema_extra={"pattern": "^[0-9a-fA-F]{32}$"},
+    )
 
     @field_validator("machine_id")
     @classmethod
@@ -38,18 +39,18 @@ class MachineIn(Schema):
 
 
 class TrialIn(MachineIn):
-    email: str
-    product: str = Field(..., max_length=50)
+    email: Email
+    product: str = Field(..., max_length=50, examples=["easyfacture"])
     version: str = Field("", max_length=20)
 
-    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
+    _lower_email = field_validator("email")(classmethod(lambda cls, v: _lower(v)))
 
 
 class ActivateIn(MachineIn):
     activation_code: str = Field(..., max_length=40)
-    email: str
+    email: Email
 
-    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
+    _lower_email = field_validator("email")(classmethod(lambda cls, v: _lower(v)))
 
 
 class ValidateIn(MachineIn):
@@ -81,6 +82,6 @@ class CodesIn(Schema):
     license_type: Literal["monthly", "annual", "lifetime"]
     duration_days: int | None = Field(None, ge=1, le=36500)
     count: int = Field(1, ge=1, le=1000)
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
     notes: str = Field("", max_length=2000)
     product: str = "easyfacture"
