@@ -10,7 +10,9 @@ class StaffRefreshTokenAdmin(ReadOnlyAdmin):
     """The staff API sessions, for looking; a session is revoked by its holder
     (POST /api/v1/admin/token/revoke), by deactivating the user or changing their password."""
 
-    list_display = ("user", "family", "issued_at", "expires_at", "used_at", "revoked_at", "revoked_reason")
+    # Whether and why a session was revoked first: beside the admin's menu and filters,
+    # the last columns need a horizontal scroll (the family id is long and wraps).
+    list_display = ("user", "issued_at", "revoked_reason", "revoked_at", "used_at", "expires_at", "family")
     list_filter = ("revoked_reason",)
     list_select_related = ("user",)
     search_fields = ("user__username",)

@@ -22,15 +22,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
+    # Status and attempts first: beside the admin's menu and filters, the later columns
+    # need a horizontal scroll, and a failed message must be seen without one.
     list_display = (
         "created_at",
+        "status",
+        "attempts",
         "channel",
         "to",
         "subject",
-        "status",
-        "attempts",
-        "next_attempt_at",
         "last_error_short",
+        "next_attempt_at",
         "sent_at",
         "backend",
     )

@@ -44,9 +44,12 @@ def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
 
-def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def ratelimited(request: HttpRequest, exception: Exception | None = None, *, back_url: str = "") -> HttpResponse:
     """The 429 of every HTML page and of the tracking JSON: the styled page (or
     `{"error": "rate_limited", "message", "retry_after"}`) and Retry-After.
+
+    `back_url`: where the page's "Retour" leads, for a refused button on a page the
+    customer should go back to (without it, the page helps someone who lost a number).
 
     Also RATELIMIT_VIEW, for a bare django-ratelimit decorator with block=True: its
     exception does not say when its window ends (core.limits' RateLimited does), so
@@ -63,7 +66,7 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
     if wants_json(request):
         response = JsonResponse({"error": "rate_limited", "message": message, "retry_after": retry_after}, status=429)
     else:
-        response = render(request, "core/429.html", {"message": message}, status=429)
+        response = render(request, "core/429.html", {"message": message, "back_url": back_url}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

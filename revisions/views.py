@@ -113,7 +113,7 @@ def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
     try:
         _link_resend_limit(request, found.obj)
     except RateLimited as exc:
-        return ratelimited(request, exc)
+        return ratelimited(request, exc, back_url=quote_page_path(number=found.number) + "#devis")
     try:
         revision_quote_link_send(revision=found.obj)
     except RevisionError as exc:

@@ -263,7 +263,10 @@ def test_customer_accepts_after_the_confirmation_step_and_history_records_time_a
     assert "confirmer=1" in response["Location"]
     assert _status(revision) == "devis_envoye"
     confirm_page = client.get(response["Location"]).content.decode()
-    assert "Vous acceptez le devis de 150\u202f000 FCFA pour votre Toyota Corolla." in confirm_page
+    assert (
+        'Vous acceptez le devis de <span class="nowrap">150\u202f000 FCFA</span> pour votre Toyota Corolla.'
+        in confirm_page
+    )
     assert "Confirmer l'acceptation" in confirm_page and 'name="confirm" value="1"' in confirm_page
     assert "confirm(" not in confirm_page.split('data-testid="quote-confirm"')[1].split("</div>")[0]
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -67,10 +68,11 @@ class TrackedAdminMixin:
         events = TrackingEvent.objects.filter(item_id=obj.tracking_id).select_related("actor").order_by("at", "pk")
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td class="nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
-                    e.at.strftime("%d/%m/%Y %H:%M"),
+                    # In the site's time zone (TIME_ZONE), like every other date in the admin.
+                    timezone.localtime(e.at).strftime("%d/%m/%Y %H:%M"),
                     service.status_label(e.status),
                     f"[{_('interne')}] {e.note}" if e.internal else e.note,
                     e.actor or _("client / système"),
