@@ -7,6 +7,7 @@ from core import limits
 from core.errors import RateLimited
 from core.origin import Origin
 from core.views import form_rate_limited
+from tracking.shortcuts import remember_number
 
 from .forms import RentalForm
 from .models import RentalVehicle
@@ -44,4 +45,5 @@ def request_form(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.messages)
         return render(request, TEMPLATE, _context(form), status=400)
     limits.public_form_count_success(request, **contact)
-    return redirect("tracking:confirmation", number=rental.tracking.number)
+    number = rental.tracking.number
+    return remember_number(request, redirect("tracking:confirmation", number=number), number)

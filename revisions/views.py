@@ -10,7 +10,7 @@ from core.errors import RateLimited
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
 from tracking.services import TransitionError
-from tracking.shortcuts import find_or_refuse
+from tracking.shortcuts import find_or_refuse, remember_number
 
 from .forms import QuoteDecisionForm, RevisionRequestForm
 from .models import Revision
@@ -38,7 +38,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return form_rate_limited(request, template, context, exc)
     revision = revision_create(**form.cleaned_data, origin=Origin.from_request(request))
     limits.public_form_count_success(request, **contact)
-    return redirect("tracking:confirmation", number=revision.tracking.number)
+    number = revision.tracking.number
+    return remember_number(request, redirect("tracking:confirmation", number=number), number)
 
 
 def _back(request: HttpRequest, number: str, error: str) -> HttpResponse:

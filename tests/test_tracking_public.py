@@ -9,7 +9,7 @@ from revisions.services import revision_quote_send
 from tracking import numbers
 from tracking.services import status_transition
 
-from .factories import make_rental, make_revision
+from .factories import REVISION_FORM, make_rental, make_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +289,36 @@ def test_failed_lookups_from_another_process_count_here(client):
     assert result.returncode == 0, result.stderr
     number = make_revision().tracking.number
     assert client.get(f"/api/tracking/{number}").status_code == 429
+
+
+def _use_up_failed_lookups(client):
+    for i in range(20):
+        assert client.get(f"/api/tracking/{numbers.generate('REV', 2026)}").status_code == 404, i
+
+
+def test_a_number_this_browser_opened_stays_reachable_when_its_ip_is_blocked(client):
+    # given a customer who opened their request once, and other customers behind the
+    # same carrier IP who then use up its failed lookups
+    mine = make_revision().tracking.number
+    assert client.get(f"/tracking/{mine}/").status_code == 200
+    _use_up_failed_lookups(client)
+    # when the customer comes back, their own request is still shown
+    assert client.get(f"/tracking/{mine}/").status_code == 200
+    # then any other number, existing or not, is still refused from that IP
+    other = make_revision(client_email="other@example.com").tracking.number
+    assert client.get(f"/tracking/{other}/").status_code == 429
+    assert client.get("/tracking/REV-2026-0000-0000/").status_code == 429
+
+
+def test_the_confirmation_page_after_a_request_is_never_blocked(client):
+    _use_up_failed_lookups(client)
+    response = client.post("/revisions/", REVISION_FORM)
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_forged_known_numbers_cookie_is_ignored(client):
+    other = make_revision().tracking.number
+    _use_up_failed_lookups(client)
+    client.cookies["tracking_numbers"] = other
+    assert client.get(f"/tracking/{other}/").status_code == 429

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from . import registry
-from .shortcuts import find_or_refuse
+from .shortcuts import find_or_refuse, remember_number
 
 
 @require_GET
@@ -14,7 +14,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     found = find_or_refuse(request, raw)
     if isinstance(found, HttpResponse):
         return found
-    return redirect("tracking:detail", number=found.number)
+    return remember_number(request, redirect("tracking:detail", number=found.number), found.number)
 
 
 @require_GET
@@ -24,7 +24,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         return found
     if found.number != number:
         return redirect("tracking:detail", number=found.number, permanent=True)
-    return render(request, "tracking/detail.html", {"view": found, "item": found.obj})
+    response = render(request, "tracking/detail.html", {"view": found, "item": found.obj})
+    return remember_number(request, response, found.number)
 
 
 @require_GET
@@ -32,4 +33,4 @@ def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     found = find_or_refuse(request, number)
     if isinstance(found, HttpResponse):
         return found
-    return render(request, "tracking/confirmation.html", {"view": found})
+    return remember_number(request, render(request, "tracking/confirmation.html", {"view": found}), found.number)
