@@ -207,7 +207,7 @@ def license_validate(*, machine_id: str, license_key: str, origin: Origin = SYST
     if lic.is_revoked:
         return Validation(lic, False, "LICENSE_REVOKED", _("Cette licence a été révoquée."))
     if lic.is_expired(now):
-        message = _("Votre licence a expiré le %(date)s") % {"date": lic.expires_at.date().isoformat()}
+        message = _("Votre licence a expiré le %(date)s") % {"date": timezone.localdate(lic.expires_at).isoformat()}
         return Validation(lic, False, "LICENSE_EXPIRED", message)
     return Validation(lic, True)
 
