@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import delivery
@@ -78,7 +79,10 @@ def messages_retry_now(*, message_ids: list[int]) -> list[int]:
 
 
 def messages_purge(*, older_than_days: int) -> int:
-    """Drop delivered messages past their retention period (they hold personal data).
-    The beat job passes OUTBOX_RETENTION_DAYS."""
+    """Drop sent messages, and messages that failed for good, past their retention period
+    (they hold personal data). The beat job passes OUTBOX_RETENTION_DAYS."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    return purge_in_batches(OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT, sent_at__lt=cutoff))
+    done = Q(status=OutboundMessage.Status.SENT, sent_at__lt=cutoff) | Q(
+        status=OutboundMessage.Status.FAILED, created_at__lt=cutoff
+    )
+    return purge_in_batches(OutboundMessage.objects.filter(done))

@@ -304,3 +304,11 @@ def test_cache_incr_counts_existing_keys_and_refuses_missing_ones():
     with pytest.raises(ValueError):
         cache.incr("missing-counter")
     assert cache.get("missing-counter") is None
+
+
+def test_one_phone_written_two_ways_is_one_contact(client, settings):
+    settings.PUBLIC_FORM_RATE_PER_CONTACT = "1/h"
+    first = revision_data(1, client_email="a@example.com", client_phone="+221 77 123 45 67")
+    assert client.post("/revisions/", first).status_code == 302
+    again = revision_data(2, client_email="b@example.com", client_phone="+221-771234567")
+    assert client.post("/revisions/", again).status_code == 429

@@ -144,3 +144,14 @@ def test_both_purges_are_nightly_beat_jobs():
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert isinstance(schedule["core.purge_old_outbound_messages"], crontab)
     assert isinstance(schedule["licenses.purge_old_activity"], crontab)
+
+
+def test_messages_that_failed_for_good_are_purged_after_the_same_period():
+    old = _message("failed-old", status=OutboundMessage.Status.FAILED)
+    OutboundMessage.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    _message("failed-recent", status=OutboundMessage.Status.FAILED)
+    retrying = _message("retrying-old", status=OutboundMessage.Status.RETRYING)
+    OutboundMessage.objects.filter(pk=retrying.pk).update(created_at=timezone.now() - timedelta(days=91))
+
+    assert purge_old_outbound_messages.delay().get() == 1
+    assert set(OutboundMessage.objects.values_list("key", flat=True)) == {"failed-recent", "retrying-old"}

@@ -320,5 +320,24 @@ def test_the_confirmation_page_after_a_request_is_never_blocked(client):
 def test_a_forged_known_numbers_cookie_is_ignored(client):
     other = make_revision().tracking.number
     _use_up_failed_lookups(client)
-    client.cookies["tracking_numbers"] = other
+    client.cookies["tracking_known"] = other
     assert client.get(f"/tracking/{other}/").status_code == 429
+
+
+def test_the_known_numbers_cookie_does_not_contain_the_numbers(client):
+    mine = make_revision().tracking.number
+    response = client.get(f"/tracking/{mine}/")
+    cookie = response.cookies["tracking_known"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    compact = mine.replace("-", "")
+    assert mine not in cookie.value and compact not in cookie.value.replace("-", "")
+
+
+def test_refusals_of_the_tracking_json_are_not_cached_either(client):
+    _use_up_failed_lookups(client)
+    refused = client.get(f"/api/tracking/{make_revision().tracking.number}")
+    assert refused.status_code == 429
+    assert refused["Cache-Control"] == "private, no-store"
+    invalid = client.get("/api/tracking/REV-2026-%00AA-AAAA")
+    assert invalid.status_code in (404, 422, 429)
+    assert invalid["Cache-Control"] == "private, no-store"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from ninja import Schema
@@ -21,6 +22,13 @@ class TrackingApi(PlatformApi):
         # This API's envelope: {"error": "snake_case_code", "message": ...}, plus the
         # invalid fields for a 422.
         return _error(code.lower(), message, status, **({"details": details} if details else {}))
+
+    def on_exception(self, request, exc):
+        # Refusals built by the exception handlers (422, 429, 413) are about one
+        # customer's request too: the same Cache-Control as the view's answers.
+        response = super().on_exception(request, exc)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 api = TrackingApi(

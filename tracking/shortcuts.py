@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from core.errors import RateLimited
@@ -20,29 +21,38 @@ from .selectors import tracking_lookup
 
 T = TypeVar("T")
 
-# The numbers this browser created or opened: a signed cookie, so it can only name
-# numbers the browser was shown. They stay reachable when the failed-lookup limit
-# blocks the client's IP, which carrier-grade NAT shares with other customers'
-# typos; the limit still refuses everything else, so guessing gains nothing.
-KNOWN_COOKIE = "tracking_numbers"
+# The numbers this browser created or opened stay reachable when the failed-lookup
+# limit blocks the client's IP, which carrier-grade NAT shares with other customers'
+# typos; the limit still refuses everything else, so guessing gains nothing. The
+# cookie holds keyed hashes, never the numbers: on a shared computer it reveals none.
+KNOWN_COOKIE = "tracking_known"
 KNOWN_SALT = "tracking.known-numbers"
 KNOWN_MAX = 10
-KNOWN_MAX_AGE = 365 * 24 * 3600
+KNOWN_MAX_AGE = 90 * 24 * 3600
 
 
-def known_numbers(request: HttpRequest) -> list[str]:
+def _fingerprint(number: str) -> str:
+    return salted_hmac(KNOWN_SALT, number).hexdigest()[:20]
+
+
+def _known(request: HttpRequest) -> list[str]:
     try:
         value = request.get_signed_cookie(KNOWN_COOKIE, default="", salt=KNOWN_SALT, max_age=KNOWN_MAX_AGE)
     except BadSignature:
         return []
-    return [number for number in value.split(",") if number]
+    return [fingerprint for fingerprint in value.split(",") if fingerprint]
+
+
+def is_known_number(request: HttpRequest, raw: str) -> bool:
+    number = numbers.normalize(raw)
+    return number is not None and _fingerprint(number) in _known(request)
 
 
 def remember_number(request: HttpRequest, response: HttpResponse, number: str) -> HttpResponse:
     """Add `number` to the browser's known numbers (most recent first, at most 10)."""
-    known = known_numbers(request)
-    if known[:1] != [number]:
-        known = [number, *(n for n in known if n != number)][:KNOWN_MAX]
+    known, fingerprint = _known(request), _fingerprint(number)
+    if known[:1] != [fingerprint]:
+        known = [fingerprint, *(f for f in known if f != fingerprint)][:KNOWN_MAX]
         response.set_signed_cookie(
             KNOWN_COOKIE,
             ",".join(known),
@@ -78,7 +88,7 @@ def find_or_refuse(
     send instead: the styled 429 once this client has too many failed lookups (except
     for a number this browser already knows), the 404 lookup page (counted as a
     failure) when the number matches nothing."""
-    if numbers.normalize(raw) not in known_numbers(request):
+    if not is_known_number(request, raw):
         try:
             throttle.check(request)
         except RateLimited as exc:

@@ -151,6 +151,8 @@ LICENSE_RATE_TRIAL = env.str("LICENSE_RATE_TRIAL", default="3/h")
 LICENSE_RATE_ACTIVATE = env.str("LICENSE_RATE_ACTIVATE", default="10/h")
 LICENSE_RATE_VALIDATE = env.str("LICENSE_RATE_VALIDATE", default="100/h")
 LICENSE_RATE_HEARTBEAT = env.str("LICENSE_RATE_HEARTBEAT", default="1/d")
+# All heartbeats from one client IP (an office behind one address runs many machines).
+LICENSE_RATE_HEARTBEAT_IP = env.str("LICENSE_RATE_HEARTBEAT_IP", default="200/h")
 LICENSE_RATE_TOKEN = env.str("LICENSE_RATE_TOKEN", default="20/h")
 # Staff API tokens (HS256, accounts app; the token endpoints live in the license API).
 # Required in production and distinct from SECRET_KEY; the demo and tests derive one from it.

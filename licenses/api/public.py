@@ -84,6 +84,9 @@ def validate(request: HttpRequest, payload: ValidateIn):
 
 @router.post("/licenses/heartbeat", summary="Report that the app is running")
 def heartbeat(request: HttpRequest, payload: HeartbeatIn):
+    # Per IP first: the per-machine limit alone is keyed on what the client sends, so a
+    # fresh machine_id per call would never be limited.
+    limit(request, "heartbeat-ip", settings.LICENSE_RATE_HEARTBEAT_IP)
     limit(request, "heartbeat", settings.LICENSE_RATE_HEARTBEAT, ident=payload.machine_id)
     lic = services.license_heartbeat(
         machine_id=payload.machine_id,

@@ -107,3 +107,12 @@ def test_ipv6_clients_share_one_counter_per_64(api, product):
         assert api.trial(machine=f"{i:032x}", email=f"u{i}@example.com", ip=f"2001:db8:7:7::{i + 1}").status_code == 201
     assert _exceeded(api.trial(machine="f" * 32, email="x@example.com", ip="2001:db8:7:7:ffff::1"))
     assert api.trial(machine="e" * 32, email="y@example.com", ip="2001:db8:7:8::1").status_code == 201
+
+
+def test_heartbeats_from_one_ip_are_capped_whatever_machine_id_they_send(api, product, settings):
+    settings.LICENSE_RATE_HEARTBEAT_IP = "3/h"
+    for i in range(3):
+        body = {"machine_id": f"{i:032x}", "license_key": "EF1.x.y", "app_version": "1.6.0"}
+        assert api.post("/licenses/heartbeat", body, ip="10.0.0.9").status_code == 404
+    body = {"machine_id": "f" * 32, "license_key": "EF1.x.y", "app_version": "1.6.0"}
+    assert _exceeded(api.post("/licenses/heartbeat", body, ip="10.0.0.9"))
