@@ -7,6 +7,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
@@ -24,8 +25,11 @@ RACE_SQLSTATES = {"40P01", "40001"}
 MAX_DAYS = 90
 
 
-class VehicleUnavailable(ValidationError):
-    pass
+class VehicleUnavailable(DomainError):
+    """The car cannot be booked (withdrawn, or its dates are taken)."""
+
+    def __init__(self, message: str):
+        super().__init__("VEHICLE_UNAVAILABLE", message)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from tracking.shortcuts import remember_number
 
 from .forms import RentalForm
 from .models import RentalVehicle
-from .services import rental_create
+from .services import VehicleUnavailable, rental_create
 
 TEMPLATE = "rentals/request_form.html"
 
@@ -37,6 +37,9 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return form_rate_limited(request, TEMPLATE, _context(form), exc)
     try:
         rental = rental_create(**form.cleaned_data, origin=Origin.from_request(request))
+    except VehicleUnavailable as exc:
+        form.add_error(None, exc.message)
+        return render(request, TEMPLATE, _context(form), status=400)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():

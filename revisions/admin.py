@@ -161,7 +161,7 @@ class RevisionAdmin(TrackedAdminMixin, admin.ModelAdmin):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             except TransitionError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, exc.message)
             else:
                 done = _("Devis envoyé au client.") if data["notify"] else _("Devis enregistré (client non notifié).")
                 self.message_user(request, done, messages.SUCCESS)

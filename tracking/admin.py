@@ -145,7 +145,7 @@ class TrackedAdminMixin:
             try:
                 self.status_change(request, obj, form.cleaned_data)
             except (TransitionError, ValidationError) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else exc.message)
             else:
                 self.message_user(request, _("Statut mis à jour."), messages.SUCCESS)
                 return redirect(reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk]))

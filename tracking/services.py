@@ -4,6 +4,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from core.models import OutboundMessage
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
@@ -12,14 +13,20 @@ from . import caching, numbers, registry
 from .models import TrackedItem, TrackingEvent
 
 
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """A status change the service's state machine does not allow."""
 
     def __init__(self, *, service: registry.TrackedService, from_status: str, to_status: str):
         self.from_status, self.to_status = from_status, to_status
         super().__init__(
-            f"{service.prefix}: « {service.status_label(from_status)} » → « {service.status_label(to_status)} » "
-            "n'est pas autorisé"
+            "TRANSITION_NOT_ALLOWED",
+            _("%(prefix)s : « %(from)s » → « %(to)s » n'est pas autorisé.")
+            % {
+                "prefix": service.prefix,
+                "from": service.status_label(from_status),
+                "to": service.status_label(to_status),
+            },
+            details={"from": from_status, "to": to_status},
         )
 
 
