@@ -93,6 +93,17 @@ def is_public_address(ip: IPAddress) -> bool:
     )
 
 
+def is_loopback_address(ip: IPAddress) -> bool:
+    """127.0.0.0/8, ::1 and their IPv4-mapped spelling (::ffff:127.0.0.1): this machine only.
+
+    Addresses that reach 127.x through a translator (NAT64, 6to4) are not loopback here:
+    they leave the machine, so they stay refused like any other non-public address.
+    """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address `host` resolves to (IPv4 and IPv6), in resolver order. Tests replace it."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -103,11 +114,13 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return list(seen)
 
 
-def check_url(url: str, *, allowed_ports: list[int], allow_private: bool = False) -> Target:
+def check_url(url: str, *, allowed_ports: list[int], allow_loopback: bool = False) -> Target:
     """Resolve `url`'s host and return where a request may go, or raise BlockedAddress.
 
     Every resolved address must be public: a name answering one public and one private
     address is refused (the connection could otherwise be steered to either).
+    `allow_loopback` lets tests and local development reach a receiver on this machine;
+    it deliberately opens nothing else (not 10/8, not 169.254.169.254 cloud metadata).
     """
     try:
         parts = urlsplit(url)
@@ -141,14 +154,13 @@ def check_url(url: str, *, allowed_ports: list[int], allow_private: bool = False
             addresses = []
     if not addresses:
         raise BlockedAddress("unresolvable", _("Le nom d'hôte %(host)s est introuvable.") % {"host": host})
-    if not allow_private:
-        blocked = [ip for ip in addresses if not is_public_address(ip)]
-        if blocked:
-            raise BlockedAddress(
-                "private_address",
-                _("%(host)s désigne une adresse non publique (%(address)s) : elle n'est pas autorisée.")
-                % {"host": host, "address": blocked[0]},
-            )
+    blocked = [ip for ip in addresses if not (is_public_address(ip) or (allow_loopback and is_loopback_address(ip)))]
+    if blocked:
+        raise BlockedAddress(
+            "private_address",
+            _("%(host)s désigne une adresse non publique (%(address)s) : elle n'est pas autorisée.")
+            % {"host": host, "address": blocked[0]},
+        )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

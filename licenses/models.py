@@ -191,7 +191,7 @@ class LicenseEvent(models.Model):
 def webhook_target(url: str) -> netguard.Target:
     """Where a webhook URL may send to under the WEBHOOK_* settings; raises BlockedAddress."""
     return netguard.check_url(
-        url, allowed_ports=settings.WEBHOOK_ALLOWED_PORTS, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+        url, allowed_ports=settings.WEBHOOK_ALLOWED_PORTS, allow_loopback=settings.WEBHOOK_ALLOW_LOOPBACK
     )
 
 

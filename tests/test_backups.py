@@ -105,6 +105,39 @@ def test_a_backup_restores_into_another_database_with_every_row(backup_dir, scra
         assert "revoked" in actions
 
 
+def test_restore_takes_its_target_url_from_restore_database_url_password_out_of_the_arguments(
+    backup_dir, scratch_db, monkeypatch
+):
+    # given: a backup, and the scratch database's URL (with a password) in the environment
+    _some_data()
+    backup, _ = backups.backup_run()
+    live = _live()
+    password = live.password or "ignored-by-trust-auth"
+    url = f"postgres://{live.user}:{password}@{live.host or '127.0.0.1'}:{live.port or 5432}/{scratch_db}"
+    monkeypatch.setenv("RESTORE_DATABASE_URL", url)
+    calls = []
+    real_run = subprocess.run
+
+    def spy(args, **kwargs):
+        calls.append((args, kwargs["env"]))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(backups.subprocess, "run", spy)
+
+    # when: restore is run without any target option
+    err = io.StringIO()
+    call_command("restore", str(backup.path), stderr=err)
+
+    # then: the scratch database got every row, the live one was not asked for --yes, and
+    # the password reached pg_restore through PGPASSWORD only
+    assert f"restored into {scratch_db}" in err.getvalue()
+    assert _table_counts(scratch_db) == _table_counts(live.name)
+    [(args, env)] = calls
+    assert f"--dbname={scratch_db}" in args
+    assert not any(password in arg for arg in args)
+    assert env["PGPASSWORD"] == password
+
+
 def test_the_dump_has_a_sha256sum_file_and_is_readable_by_its_owner_only(backup_dir, transactional_db):
     backup, deleted = backups.backup_run()
 

@@ -81,11 +81,39 @@ def test_odd_spellings_of_loopback_are_resolved_then_refused():
     assert reason("http://localhost/") == "private_address"
 
 
-def test_private_targets_pass_only_with_the_explicit_switch():
-    assert reason("http://127.0.0.1/hook") == "private_address"
-    assert reason("http://127.0.0.1/hook", allow_private=True) is None
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+def test_loopback_targets_pass_only_with_the_explicit_switch(address, monkeypatch):
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: [ipaddress.ip_address(address)])
+
+    assert reason("http://receiver.test/hook") == "private_address"
+    assert reason("http://receiver.test/hook", allow_loopback=True) is None
     # The switch does not open other ports.
-    assert reason("http://127.0.0.1:6379/", allow_private=True) == "port"
+    assert reason("http://receiver.test:6379/", allow_loopback=True) == "port"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1",
+        "169.254.169.254",  # cloud metadata
+        "192.168.1.1",
+        "172.16.0.1",
+        "100.64.0.1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::7f00:1",  # NAT64 towards 127.0.0.1: leaves the machine, not loopback
+        "2002:7f00:1::1",  # 6to4 towards 127.0.0.1
+        "0.0.0.0",  # noqa: S104 - an address to refuse, not one to bind
+    ],
+)
+def test_the_loopback_switch_opens_no_other_non_public_address(address, monkeypatch):
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: [ipaddress.ip_address(address)])
+
+    assert reason("http://hooks.example.com/ef", allow_loopback=True) == "private_address"
+    assert reason(f"http://[{address}]/ef" if ":" in address else f"http://{address}/ef", allow_loopback=True) == (
+        "private_address"
+    )
 
 
 def test_the_checked_target_keeps_the_name_path_and_query(monkeypatch):
@@ -153,7 +181,7 @@ def test_https_connects_to_the_checked_address_with_the_name_in_sni_and_certific
     thread = threading.Thread(target=serve_one, daemon=True)
     thread.start()
     monkeypatch.setattr(netguard, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
-    target = check_url(f"https://hooks.example.com:{port}/ef", allowed_ports=[port], allow_private=True)
+    target = check_url(f"https://hooks.example.com:{port}/ef", allowed_ports=[port], allow_loopback=True)
 
     with pytest.raises(ssl.SSLCertVerificationError) as failure:
         netguard.post(target, body=b"{}", headers={}, timeout=5)

@@ -52,6 +52,14 @@ def test_production_refuses_a_jwt_secret_equal_to_the_secret_key_or_short():
     assert "JWT_SECRET must be at least 32 characters long" in result.stderr
 
 
+def test_production_refuses_to_start_with_webhooks_allowed_to_reach_loopback():
+    result = _manage("check", env={**PROD_ENV, "WEBHOOK_ALLOW_LOOPBACK": "true"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: WEBHOOK_ALLOW_LOOPBACK is for tests and local development only" in result.stderr
+    assert _manage("check", env={**PROD_ENV, "WEBHOOK_ALLOW_LOOPBACK": "false"}).returncode == 0
+
+
 def test_production_refuses_to_sign_licenses_with_a_key_derived_from_secret_key():
     env = {k: v for k, v in PROD_ENV.items() if k != "LICENSE_SIGNING_KEYS"}
     code = "import config.settings.production"

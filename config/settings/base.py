@@ -166,10 +166,11 @@ LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8
 # the statistics page's window (30 days), whose validations-per-day series reads them.
 LICENSE_ACTIVITY_RETENTION_DAYS = env.int("LICENSE_ACTIVITY_RETENTION_DAYS", default=400)
 # Outgoing webhooks reach public addresses only (no loopback, private, link-local... ranges),
-# on these ports. Allowing private targets is for local development against a receiver on
-# this machine, never for production: it opens the internal network to whoever sets a URL.
+# on these ports. WEBHOOK_ALLOW_LOOPBACK lets tests and local development reach a receiver
+# on this machine (127.0.0.0/8, ::1) and nothing else private; production refuses to start
+# with it, since it would let whoever sets a URL call this machine's own services.
 WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[80, 443])
-WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not

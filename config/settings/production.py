@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, redis_cache
+from .base import WEBHOOK_ALLOW_LOOPBACK, env, redis_cache
 
 DEBUG = False
 
@@ -37,6 +37,13 @@ LICENSE_SIGNING_KEYS = _required(
     " desktop app; when moving off a derived demo key, first copy GET /api/v1/licenses/public-key"
     " into LICENSE_VERIFY_KEYS.",
 )
+
+if WEBHOOK_ALLOW_LOOPBACK:
+    # A webhook URL set in admin could then call Redis, PostgreSQL or any local service.
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_LOOPBACK is for tests and local development only: webhooks must not reach this"
+        " machine in production. Remove it from the environment (or set it to False)."
+    )
 
 DATABASES = {"default": env.db_url_config(_required("DATABASE_URL"))}
 # Persistent connections, checked before reuse so a restarted PostgreSQL does not break requests.

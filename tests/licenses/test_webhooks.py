@@ -104,9 +104,9 @@ def receivers():
 
 
 def allow_local_receiver(settings, receiver: Receiver) -> None:
-    # Webhooks refuse private addresses and ports other than 80/443: a receiver on this
+    # Webhooks refuse non-public addresses and ports other than 80/443: a receiver on this
     # machine is reachable only through these explicit settings.
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
     settings.WEBHOOK_ALLOWED_PORTS = [*settings.WEBHOOK_ALLOWED_PORTS, receiver.port]
 
 
@@ -264,7 +264,7 @@ def test_task_records_the_failure_and_schedules_a_retry_with_backoff(receiver):
 
 def test_unreachable_endpoint_records_the_error(settings):
     port = free_port()
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
     settings.WEBHOOK_ALLOWED_PORTS = [port]
     delivery = make_delivery(make_endpoint(f"http://127.0.0.1:{port}/hook"))
 
@@ -482,7 +482,7 @@ def test_a_redirect_towards_a_private_address_is_not_followed(receivers, setting
 def test_the_request_goes_to_the_checked_address_even_if_dns_changes(receiver, settings, monkeypatch):
     # DNS rebinding: the name answers a "public" address when checked, then a private one.
     # Here the local receiver stands for the public server.
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
     answers = iter([["127.0.0.1"], ["10.0.0.1"], ["10.0.0.1"]])
     lookups = []
 
@@ -526,6 +526,20 @@ def test_private_and_odd_port_urls_are_refused_when_saved(monkeypatch):
         "http://0.0.0.0/hook",
     ]:
         assert errors(url), url
+
+
+@pytest.mark.parametrize("address", ["10.0.0.1", "169.254.169.254", "192.168.1.1", "fd00::1"])
+def test_the_local_receiver_setting_opens_loopback_only(address, receiver, settings, monkeypatch):
+    # given: the setting the local receiver needs, and a name answering a private address
+    assert settings.WEBHOOK_ALLOW_LOOPBACK
+    fake_dns(monkeypatch, {"hooks.example.com": [address]})
+    url = f"http://hooks.example.com:{receiver.port}/ef"
+
+    # then: refused when saved...
+    with pytest.raises(ValidationError, match="adresse non publique"):
+        WebhookEndpoint(url=url, secret=SECRET).full_clean()
+    # ...and when delivered (the endpoint saved before the DNS answer changed)
+    assert_blocked_without_a_request(make_delivery(make_endpoint(url)), receiver)
 
 
 def test_the_admin_form_explains_why_a_url_is_refused(staff_client):
