@@ -4,8 +4,8 @@ Why a signal: users are deactivated through Django's own user admin (or the shel
 not through a service of ours, so there is no function to call. The hook only calls
 the service. It is not what cuts access (every use of a token checks `is_active`);
 it makes the revocation permanent, so reactivating the account does not bring the old
-refresh tokens back. Password changes need no hook: tokens carry a fingerprint of the
-password hash (accounts.tokens).
+refresh tokens back. Password changes go through Django's own password-changed
+callback instead (accounts.password).
 """
 
 from django.conf import settings

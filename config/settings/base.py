@@ -76,6 +76,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django's password-changed callback, which revokes staff API sessions.
+    {"NAME": "accounts.password.RevokeStaffTokensOnPasswordChange"},
 ]
 
 # French first: the customers are in Morocco, West Africa and France.

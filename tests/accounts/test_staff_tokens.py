@@ -269,3 +269,12 @@ def test_staff_sessions_are_listed_read_only_in_admin(staff_client, tokens):
     assert b"ops" in response.content
     row = StaffRefreshToken.objects.get()
     assert staff_client.post(f"/admin/accounts/staffrefreshtoken/{row.pk}/delete/").status_code == 403
+
+
+def test_a_password_change_revokes_the_stored_sessions_at_once(api, tokens, manager):
+    # given a live session, when the password changes (any door: here the model API)
+    manager.set_password("a-new-password-67890")
+    manager.save()
+    # then the session row says so before any token is presented again
+    session = StaffRefreshToken.objects.get()
+    assert session.revoked_at is not None and session.revoked_reason == "password_changed"
