@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.origin import SYSTEM
 
 from .models import Revision
-from .quote_links import quote_link_url
+from .quote_links import quote_link_url, quote_token
 from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change
 
 QUOTE_EMAIL = "demo.rev.quote@example.com"
@@ -85,8 +85,13 @@ def seed() -> list[str]:
                     notify=True,
                 )
             if stage == "progress":
+                # As the customer does: with the signed link the quote e-mail carries.
                 revision = revision_quote_decide(
-                    revision=revision, accept=True, quote_version=revision.quote_version, origin=SYSTEM
+                    revision=revision,
+                    accept=True,
+                    token=quote_token(revision=revision),
+                    quote_version=revision.quote_version,
+                    origin=SYSTEM,
                 )
                 revision_status_change(
                     revision=revision, to_status=Revision.Status.EN_COURS, note="Véhicule pris en charge à l'atelier."

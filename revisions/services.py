@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from core.origin import SYSTEM, Origin
 from tracking.services import status_change, status_transition, tracked_fields_update, tracked_item_allocate
 
 from .models import Revision
-from .quote_links import quote_link_url
+from .quote_links import quote_link_url, quote_link_version
 
 S = Revision.Status
 
@@ -23,7 +24,10 @@ S = Revision.Status
 class RevisionError(DomainError):
     """A customer's quote decision or link request that the revision refuses."""
 
-    QUOTE_OUTDATED = "QUOTE_OUTDATED"
+    QUOTE_LINK_INVALID = "QUOTE_LINK_INVALID"  # tampered, malformed, another revision's
+    QUOTE_LINK_EXPIRED = "QUOTE_LINK_EXPIRED"
+    QUOTE_LINK_OUTDATED = "QUOTE_LINK_OUTDATED"  # genuine, but not for the version answered
+    QUOTE_OUTDATED = "QUOTE_OUTDATED"  # staff sent a new quote since the customer saw it
     QUOTE_NOT_PENDING = "QUOTE_NOT_PENDING"
 
 
@@ -138,13 +142,52 @@ def revision_quote_send(
     return revision
 
 
+def _link_version(*, revision: Revision, token: str) -> int:
+    """The quote version the signed link was sent for; RevisionError when it is not a
+    live link of this revision."""
+    try:
+        return quote_link_version(token=token, revision=revision)
+    except signing.SignatureExpired:
+        raise RevisionError(
+            RevisionError.QUOTE_LINK_EXPIRED, _("Ce lien a expiré. Demandez un nouveau lien ci-dessous.")
+        ) from None
+    except signing.BadSignature:
+        raise RevisionError(
+            RevisionError.QUOTE_LINK_INVALID, _("Ce lien n'est pas valide. Demandez un nouveau lien ci-dessous.")
+        ) from None
+
+
+def revision_quote_link_check(*, revision: Revision, token: str, quote_version: int) -> None:
+    """Raise RevisionError unless `token` is this revision's signed link for
+    `quote_version` (the proof that the customer received the quote, see
+    `quote_links`). Reads only: revision_quote_decide checks again under its lock;
+    the tracking page calls it before showing the accept confirmation step."""
+    link_version = _link_version(revision=revision, token=token)
+    # A version the revision never sent is a forged or foreign token, not an old link.
+    if link_version > revision.quote_version:
+        raise RevisionError(
+            RevisionError.QUOTE_LINK_INVALID, _("Ce lien n'est pas valide. Demandez un nouveau lien ci-dessous.")
+        )
+    if link_version != quote_version:
+        raise RevisionError(
+            RevisionError.QUOTE_LINK_OUTDATED,
+            _("Ce lien concerne une version précédente du devis. Rien n'a été enregistré."),
+        )
+
+
 @transaction.atomic
-def revision_quote_decide(*, revision: Revision, accept: bool, quote_version: int, origin: Origin) -> Revision:
-    """The customer accepts or declines the version of the quote they were shown."""
+def revision_quote_decide(
+    *, revision: Revision, accept: bool, token: str, quote_version: int, origin: Origin
+) -> Revision:
+    """The customer accepts or declines the version of the quote they were shown,
+    proving they received it with the signed link's `token` (every door: the tracking
+    page today, an API or admin tomorrow, answers only with that proof)."""
     # Lock the row so two clicks (accept then decline), or a decision and a re-sent
     # quote, are applied one after the other: the second then fails the version or the
-    # transition check instead of overwriting the first.
+    # pending check instead of overwriting the first. The versions are compared only
+    # under the lock, against the row as it is now.
     _lock(revision)
+    revision_quote_link_check(revision=revision, token=token, quote_version=quote_version)
     if revision.quote_version != quote_version:
         raise RevisionError(
             RevisionError.QUOTE_OUTDATED,
@@ -154,6 +197,7 @@ def revision_quote_decide(*, revision: Revision, accept: bool, quote_version: in
             ),
             details={"quote_version": revision.quote_version},
         )
+    revision_quote_require_pending(revision=revision)
     to_status = S.DEVIS_ACCEPTE if accept else S.DEVIS_REFUSE
     note = _("Devis accepté par le client.") if accept else _("Devis refusé par le client.")
     status_transition(
@@ -162,11 +206,17 @@ def revision_quote_decide(*, revision: Revision, accept: bool, quote_version: in
     return revision
 
 
+def revision_quote_require_pending(*, revision: Revision) -> None:
+    """Raise RevisionError unless the quote waits for the customer's answer ("Renvoyer
+    le lien" checks it before counting, so a press on an answered quote costs nothing)."""
+    if revision.status != S.DEVIS_ENVOYE:
+        raise RevisionError(RevisionError.QUOTE_NOT_PENDING, _("Ce devis n'attend plus de réponse."))
+
+
 def revision_quote_link_send(*, revision: Revision) -> None:
     """Send the pending quote's link again, to the e-mail address and phone on file
     (a customer who lost it or let it expire; the page never shows where it goes)."""
-    if revision.status != S.DEVIS_ENVOYE:
-        raise RevisionError(RevisionError.QUOTE_NOT_PENDING, _("Ce devis n'attend plus de réponse."))
+    revision_quote_require_pending(revision=revision)
     # Every request is a new message (the caller limits how often).
     _quote_notify(revision=revision, key=f"revision:{revision.pk}:quote-link:{uuid.uuid4().hex}")
 

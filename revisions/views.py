@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,19 +6,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import limits
 from core.errors import RateLimited
+from core.http import client_ip_key
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
-from tracking.services import TransitionError
 from tracking.shortcuts import find_or_refuse, remember_number
 
 from .forms import QuoteDecisionForm, RevisionRequestForm
 from .models import Revision
-from .quote_links import quote_link_version, quote_page_path
-from .services import RevisionError, revision_create, revision_quote_decide, revision_quote_link_send
+from .quote_links import quote_page_path
+from .services import (
+    RevisionError,
+    revision_create,
+    revision_quote_decide,
+    revision_quote_link_check,
+    revision_quote_link_send,
+    revision_quote_require_pending,
+)
 
-# "Renvoyer le lien" sends to the customer's own e-mail and phone, whoever presses it:
-# per revision (not per IP), so knowing a number cannot flood a customer or the SMS bill.
-LINK_RESEND_RATES = ("1/2m", "5/d")
+# "Renvoyer le lien" sends to the customer's own e-mail and phone, whoever presses it.
+# Per revision, so that knowing a number cannot flood a customer (or the SMS bill)...
+LINK_RESEND_RATE_PER_REVISION = "1/2m"
+# ...and the daily cap per revision and IP, so that someone else who knows the number
+# cannot use up the customer's allowance from their own connection.
+LINK_RESEND_RATE_PER_IP = "5/d"
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,29 +71,15 @@ def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
             return _back(request, found.number, _("Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS."))
         return _back(request, found.number, _("Action impossible."))
     revision, data = found.obj, form.cleaned_data
-    try:
-        link_version = quote_link_version(token=data["token"], revision=revision)
-    except signing.SignatureExpired:
-        return _back(request, found.number, _("Ce lien a expiré. Demandez un nouveau lien ci-dessous."))
-    except signing.BadSignature:
-        link_version = None
-    if link_version is None or link_version > revision.quote_version:
-        return _back(request, found.number, _("Ce lien n'est pas valide. Demandez un nouveau lien ci-dessous."))
-    if link_version != data["version"]:
-        return _back(
-            request, found.number, _("Ce lien concerne une version précédente du devis. Rien n'a été enregistré.")
-        )
     accept = data["decision"] == "accept"
-    if accept and not data["confirm"]:
-        return redirect(quote_page_path(number=found.number, token=data["token"], confirm=True))
+    proof = {"token": data["token"], "quote_version": data["version"]}
     try:
-        revision_quote_decide(
-            revision=revision, accept=accept, quote_version=data["version"], origin=Origin.from_request(request)
-        )
+        if accept and not data["confirm"]:
+            revision_quote_link_check(revision=revision, **proof)
+            return redirect(quote_page_path(number=found.number, token=data["token"], confirm=True))
+        revision_quote_decide(revision=revision, accept=accept, origin=Origin.from_request(request), **proof)
     except RevisionError as exc:
         return _back(request, found.number, exc.message)
-    except TransitionError:
-        return _back(request, found.number, _("Ce devis n'attend plus de réponse."))
     if accept:
         messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
     else:
@@ -93,13 +88,28 @@ def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _link_resend_limit(request: HttpRequest, revision: Revision) -> None:
-    """Count one "Renvoyer le lien" for this revision; RateLimited beyond the rates."""
+    """Count one "Renvoyer le lien" that will be sent; RateLimited beyond the rates.
+
+    The daily cap is checked first and counted only for a link actually sent, so that
+    presses refused by the 2-minute limit do not use up the day's allowance."""
     message = _(
         "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
         "Vous pourrez en demander un autre dans %(wait)s."
     )
-    for rate in LINK_RESEND_RATES:
-        limits.enforce(request, group="revisions.quote-link-resend", rate=rate, ident=str(revision.pk), message=message)
+    per_ip = {
+        "group": "revisions.quote-link-resend:ip",
+        "rate": LINK_RESEND_RATE_PER_IP,
+        "ident": f"{revision.pk}:{client_ip_key(request)}",
+    }
+    limits.check(request, **per_ip, message=message)
+    limits.enforce(
+        request,
+        group="revisions.quote-link-resend",
+        rate=LINK_RESEND_RATE_PER_REVISION,
+        ident=str(revision.pk),
+        message=message,
+    )
+    limits.count(request, **per_ip)
 
 
 @require_POST
@@ -112,13 +122,14 @@ def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
     if not isinstance(found.obj, Revision):
         return _back(request, found.number, _("Action impossible."))
     try:
+        # An answered quote is refused before anything is counted.
+        revision_quote_require_pending(revision=found.obj)
         _link_resend_limit(request, found.obj)
-    except RateLimited as exc:
-        return ratelimited(request, exc, back_url=quote_page_path(number=found.number) + "#devis")
-    try:
         revision_quote_link_send(revision=found.obj)
     except RevisionError as exc:
         return _back(request, found.number, exc.message)
+    except RateLimited as exc:
+        return ratelimited(request, exc, back_url=quote_page_path(number=found.number) + "#devis")
     messages.success(
         request, _("Un nouveau lien vient d'être envoyé à l'adresse e-mail et au numéro de téléphone de la demande.")
     )

@@ -431,13 +431,60 @@ def test_quote_decision_on_unknown_number_is_a_404(client):
     assert client.post("/revisions/REV-2026-0000-0000/devis/lien/").status_code == 404
 
 
+def _expired_token(revision):
+    issued = int(time.time()) - (30 + 1) * 86400
+    with patch.object(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(issued)):
+        return quote_token(revision=revision)
+
+
+@pytest.mark.parametrize(
+    ("forge", "code"),
+    [
+        pytest.param(lambda rev: "", "QUOTE_LINK_INVALID", id="no token"),
+        pytest.param(lambda rev: quote_token(revision=rev)[:-1] + "x", "QUOTE_LINK_INVALID", id="tampered"),
+        pytest.param(lambda rev: _signed_for(rev, version=5), "QUOTE_LINK_INVALID", id="future version"),
+        pytest.param(
+            lambda rev: quote_token(revision=make_revision(client_email="x@example.com")),
+            "QUOTE_LINK_INVALID",
+            id="another revision's",
+        ),
+        pytest.param(_expired_token, "QUOTE_LINK_EXPIRED", id="expired"),
+        pytest.param(lambda rev: _signed_for(rev, version=rev.quote_version - 1), "QUOTE_LINK_OUTDATED", id="older"),
+    ],
+)
+def test_the_decision_service_itself_refuses_a_caller_without_the_signed_link(settings, forge, code):
+    """Whatever the door (page, API, admin), the service records nothing without the proof."""
+    settings.REVISION_QUOTE_LINK_DAYS = 30
+    revision = _sent(_fresh(_sent(make_revision())))  # version 2, so that an older link exists
+    token, events = forge(revision), TrackingEvent.objects.count()
+    with pytest.raises(RevisionError) as refused:
+        revision_quote_decide(revision=_fresh(revision), accept=True, token=token, quote_version=2, origin=SYSTEM)
+    assert refused.value.code == code
+    assert _status(revision) == "devis_envoye" and TrackingEvent.objects.count() == events
+    # The genuine link of the version shown commits.
+    revision_quote_decide(
+        revision=_fresh(revision), accept=True, token=quote_token(revision=revision), quote_version=2, origin=SYSTEM
+    )
+    assert _status(revision) == "devis_accepte"
+
+
+def test_the_decision_service_refuses_an_answered_quote_with_its_own_code():
+    revision = _sent(make_revision())
+    proof = {"token": quote_token(revision=revision), "quote_version": revision.quote_version}
+    revision_quote_decide(revision=_fresh(revision), accept=False, origin=SYSTEM, **proof)
+    with pytest.raises(RevisionError) as refused:
+        revision_quote_decide(revision=_fresh(revision), accept=True, origin=SYSTEM, **proof)
+    assert refused.value.code == "QUOTE_NOT_PENDING"
+    assert _status(revision) == "devis_refuse"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_decision_waiting_on_a_re_sent_quote_never_accepts_the_new_amount():
     """The version is checked under the row lock: a customer's acceptance of the
     150 000 quote that waits while staff replace it by 95 000 is refused, instead of
     accepting an amount the customer never saw."""
     revision = _sent(make_revision())
-    shown_version = revision.quote_version
+    shown_version, shown_token = revision.quote_version, quote_token(revision=revision)
     staff_holds_lock, release, outcome = threading.Event(), threading.Event(), {}
 
     def staff_resends():
@@ -451,7 +498,9 @@ def test_a_decision_waiting_on_a_re_sent_quote_never_accepts_the_new_amount():
 
     def customer_accepts():
         try:
-            revision_quote_decide(revision=_fresh(revision), accept=True, quote_version=shown_version, origin=SYSTEM)
+            revision_quote_decide(
+                revision=_fresh(revision), accept=True, token=shown_token, quote_version=shown_version, origin=SYSTEM
+            )
             outcome["result"] = "accepted"
         except RevisionError as exc:
             outcome["result"] = exc.code
@@ -494,19 +543,28 @@ def test_resend_sends_the_current_link_to_the_email_and_phone_on_file(client):
     assert "Accepter le devis" in client.get(_link_path(sms.body)).content.decode()
 
 
-def test_resend_is_limited_to_one_per_two_minutes_and_five_a_day_per_revision(client, monkeypatch):
-    revision = _sent(make_revision())
-    # Start the clock just after this revision's daily window opens (django-ratelimit
-    # staggers windows by key), then move it forward two minutes at a time.
-    day_start = 20_000 * 86400 + zlib.crc32(str(revision.pk).encode()) % 86400 + 1
-    clock = {"now": day_start}
+def _freeze_clock_at_window_start(monkeypatch, revision, ip):
+    """Start django-ratelimit's clock just after both windows opened (it staggers each
+    key's window): the revision's 2-minute one and the revision-and-IP daily one.
+    Returns the clock, to move forward by hand."""
+    day_start = 20_000 * 86400 + zlib.crc32(f"{revision.pk}:{ip}".encode()) % 86400 + 1
+    minutes_start = zlib.crc32(str(revision.pk).encode()) % 120 + 1
+    clock = {"now": day_start + (minutes_start - day_start) % 120}
     monkeypatch.setattr(ratelimit_core, "time", SimpleNamespace(time=lambda: clock["now"]))
+    return clock
+
+
+def test_resend_is_limited_to_one_per_two_minutes_per_revision_and_five_a_day_per_ip(client, monkeypatch):
+    revision = _sent(make_revision())
+    clock = _freeze_clock_at_window_start(monkeypatch, revision, "127.0.0.1")
 
     assert _resend(client, revision).status_code == 302
     refused = _resend(client, revision)
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 120
     assert "Vous pourrez en demander un autre dans 2 minutes." in refused.content.decode()
+    # The 2-minute limit is the revision's, whoever presses: another connection waits too.
+    assert _resend(Client(REMOTE_ADDR="196.1.2.3"), revision).status_code == 429
     for _ in range(4):
         clock["now"] += 121
         assert _resend(client, revision).status_code == 302
@@ -518,12 +576,39 @@ def test_resend_is_limited_to_one_per_two_minutes_and_five_a_day_per_revision(cl
     assert _resend(client, _sent(make_revision(client_email="other@example.com"))).status_code == 302
 
 
+def test_someone_else_pressing_resend_cannot_use_up_the_customers_daily_links(monkeypatch):
+    revision = _sent(make_revision())
+    clock = _freeze_clock_at_window_start(monkeypatch, revision, "2001:db8:1:2::/64")
+    # given someone who knows the number used up their 5 links of the day from their /64
+    stranger = Client(REMOTE_ADDR="2001:db8:1:2::1")
+    for _ in range(5):
+        assert _resend(stranger, revision).status_code == 302
+        clock["now"] += 121
+    # (another address of the same /64 is the same connection)
+    assert _resend(Client(REMOTE_ADDR="2001:db8:1:2::abcd"), revision).status_code == 429
+    # then the customer, from their own connection, still gets a link
+    customer = Client(REMOTE_ADDR="196.1.2.3")
+    assert _resend(customer, revision).status_code == 302
+    assert OutboundMessage.objects.filter(channel="sms", key__contains="quote-link").count() == 6
+
+
 def test_resend_for_a_quote_already_answered_sends_nothing(client):
     revision = _sent(make_revision())
     _answer(client, revision, "decline")
     response = client.post(f"/revisions/{revision.tracking.number}/devis/lien/", follow=True)
     assert "Ce devis n&#x27;attend plus de réponse." in response.content.decode()
     assert not OutboundMessage.objects.filter(key__contains="quote-link").exists()
+
+
+def test_resend_presses_on_an_answered_quote_count_nothing(client):
+    revision = _sent(make_revision())
+    _answer(client, revision, "decline")
+    for _ in range(6):
+        assert _resend(client, revision).status_code == 302  # back to the page: nothing pending
+    # When the workshop sends a new quote, the customer's allowance is intact.
+    _sent(_fresh(revision), amount="95000")
+    assert _resend(client, revision).status_code == 302
+    assert OutboundMessage.objects.filter(channel="sms", key__contains="quote-link").count() == 1
 
 
 def test_resend_requires_csrf():
