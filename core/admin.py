@@ -20,8 +20,40 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class RetryNowMixin:
+    """The "Réessayer maintenant" action of a core.delivery model (outbox messages,
+    webhook deliveries): rows are read-only, retrying is its own permission (the model's
+    "change"), each reset row gets an admin history entry (who asked, when).
+
+    A subclass sets `retry_permission` and defines `retry(ids)` (the service, returning
+    the ids reset) and `retry_messages(reset, skipped)` (its translated wording)."""
+
+    retry_permission: str
+
+    def retry(self, ids: list[int]) -> list[int]:
+        raise NotImplementedError
+
+    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm(self.retry_permission)
+
+    @admin.action(description=_("Réessayer maintenant"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        reset = self.retry(list(queryset.values_list("pk", flat=True)))
+        for row in queryset.model.objects.filter(pk__in=reset):
+            self.log_change(request, row, "Réessayer maintenant")
+        skipped = queryset.count() - len(reset)
+        reset_text, skipped_text = self.retry_messages(reset=len(reset), skipped=skipped)
+        if reset:
+            self.message_user(request, reset_text, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, skipped_text, messages.WARNING)
+
+
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(RetryNowMixin, admin.ModelAdmin):
     # Status and attempts first: beside the admin's menu and filters, the later columns
     # need a horizontal scroll, and a failed message must be seen without one.
     list_display = (
@@ -64,40 +96,23 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    # Rows are read-only; retrying one is its own permission (the model's "change").
-    def has_retry_permission(self, request):
-        return request.user.has_perm("core.change_outboundmessage")
+    retry_permission = "core.change_outboundmessage"
+
+    def retry(self, ids: list[int]) -> list[int]:
+        return services.messages_retry_now(message_ids=ids)
 
     @admin.display(description=_("Dernière erreur"))
     def last_error_short(self, obj):
         return Truncator(obj.last_error).chars(60)
 
-    @admin.action(description=_("Réessayer maintenant"), permissions=["retry"])
-    def retry_now(self, request, queryset):
-        reset = services.messages_retry_now(message_ids=list(queryset.values_list("pk", flat=True)))
-        # Django's admin history is the audit row: who asked for the retry, and when.
-        for message in OutboundMessage.objects.filter(pk__in=reset):
-            self.log_change(request, message, "Réessayer maintenant")
-        skipped = queryset.count() - len(reset)
-        if reset:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d message remis en file d'envoi.",
-                    "%(count)d messages remis en file d'envoi.",
-                    len(reset),
-                )
-                % {"count": len(reset)},
-                messages.SUCCESS,
+    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
+        return (
+            ngettext("%(count)d message remis en file d'envoi.", "%(count)d messages remis en file d'envoi.", reset)
+            % {"count": reset},
+            ngettext(
+                "%(count)d message ignoré (déjà envoyé ou en cours d'envoi).",
+                "%(count)d messages ignorés (déjà envoyés ou en cours d'envoi).",
+                skipped,
             )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d message ignoré (déjà envoyé ou en cours d'envoi).",
-                    "%(count)d messages ignorés (déjà envoyés ou en cours d'envoi).",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+            % {"count": skipped},
+        )

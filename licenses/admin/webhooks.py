@@ -7,13 +7,13 @@ import json
 import secrets
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, RetryNowMixin
 
 from ..models import WebhookDelivery, WebhookEndpoint
 from ..webhooks import webhooks_retry_now
@@ -54,7 +54,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(RetryNowMixin, ReadOnlyAdmin):
     list_display = (
         "event",
         "endpoint",
@@ -85,44 +85,28 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     actions = ["retry_now"]
 
-    # Rows are read-only; retrying one is its own permission (the model's "change"), as
-    # for the outbox (core/admin.py).
-    def has_retry_permission(self, request):
-        return request.user.has_perm("licenses.change_webhookdelivery")
+    retry_permission = "licenses.change_webhookdelivery"
+
+    def retry(self, ids: list[int]) -> list[int]:
+        return webhooks_retry_now(delivery_ids=ids)
 
     @admin.display(description=_("Dernière erreur"))
     def last_error_short(self, obj):
         return Truncator(obj.last_error).chars(80)
 
-    @admin.action(description=_("Réessayer maintenant"), permissions=["retry"])
-    def retry_now(self, request, queryset):
-        reset = webhooks_retry_now(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        # Django's admin history is the audit row: who asked for the retry, and when.
-        for delivery in WebhookDelivery.objects.filter(pk__in=reset):
-            self.log_change(request, delivery, "Réessayer maintenant")
-        skipped = queryset.count() - len(reset)
-        if reset:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d livraison remise en file d'envoi.",
-                    "%(count)d livraisons remises en file d'envoi.",
-                    len(reset),
-                )
-                % {"count": len(reset)},
-                messages.SUCCESS,
+    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
+        return (
+            ngettext(
+                "%(count)d livraison remise en file d'envoi.", "%(count)d livraisons remises en file d'envoi.", reset
             )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d livraison ignorée (déjà envoyée ou en cours d'envoi).",
-                    "%(count)d livraisons ignorées (déjà envoyées ou en cours d'envoi).",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
+            % {"count": reset},
+            ngettext(
+                "%(count)d livraison ignorée (déjà envoyée ou en cours d'envoi).",
+                "%(count)d livraisons ignorées (déjà envoyées ou en cours d'envoi).",
+                skipped,
             )
+            % {"count": skipped},
+        )
 
     @admin.display(description=_("Contenu envoyé"))
     def payload_display(self, obj):
