@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from . import services
 from .models import OutboundMessage
@@ -25,16 +25,12 @@ class RetryNowMixin:
     webhook deliveries): rows are read-only, retrying is its own permission (the model's
     "change"), each reset row gets an admin history entry (who asked, when).
 
-    A subclass sets `retry_permission` and defines `retry(ids)` (the service, returning
-    the ids reset) and `retry_messages(reset, skipped)` (its translated wording)."""
+    A subclass sets `retry_permission`, `retry_done` and `retry_skipped` (ngettext_lazy
+    with a "count" number), and `retry(ids)` calling its service (the ids it reset)."""
 
     retry_permission: str
-
-    def retry(self, ids: list[int]) -> list[int]:
-        raise NotImplementedError
-
-    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
-        raise NotImplementedError
+    retry_done: str
+    retry_skipped: str
 
     def has_retry_permission(self, request):
         return request.user.has_perm(self.retry_permission)
@@ -45,11 +41,10 @@ class RetryNowMixin:
         for row in queryset.model.objects.filter(pk__in=reset):
             self.log_change(request, row, "Réessayer maintenant")
         skipped = queryset.count() - len(reset)
-        reset_text, skipped_text = self.retry_messages(reset=len(reset), skipped=skipped)
         if reset:
-            self.message_user(request, reset_text, messages.SUCCESS)
+            self.message_user(request, self.retry_done % {"count": len(reset)}, messages.SUCCESS)
         if skipped:
-            self.message_user(request, skipped_text, messages.WARNING)
+            self.message_user(request, self.retry_skipped % {"count": skipped}, messages.WARNING)
 
 
 @admin.register(OutboundMessage)
@@ -97,6 +92,14 @@ class OutboundMessageAdmin(RetryNowMixin, admin.ModelAdmin):
         return False
 
     retry_permission = "core.change_outboundmessage"
+    retry_done = ngettext_lazy(
+        "%(count)d message remis en file d'envoi.", "%(count)d messages remis en file d'envoi.", "count"
+    )
+    retry_skipped = ngettext_lazy(
+        "%(count)d message ignoré (déjà envoyé ou en cours d'envoi).",
+        "%(count)d messages ignorés (déjà envoyés ou en cours d'envoi).",
+        "count",
+    )
 
     def retry(self, ids: list[int]) -> list[int]:
         return services.messages_retry_now(message_ids=ids)
@@ -104,15 +107,3 @@ class OutboundMessageAdmin(RetryNowMixin, admin.ModelAdmin):
     @admin.display(description=_("Dernière erreur"))
     def last_error_short(self, obj):
         return Truncator(obj.last_error).chars(60)
-
-    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
-        return (
-            ngettext("%(count)d message remis en file d'envoi.", "%(count)d messages remis en file d'envoi.", reset)
-            % {"count": reset},
-            ngettext(
-                "%(count)d message ignoré (déjà envoyé ou en cours d'envoi).",
-                "%(count)d messages ignorés (déjà envoyés ou en cours d'envoi).",
-                skipped,
-            )
-            % {"count": skipped},
-        )

@@ -17,6 +17,7 @@ Numbers and dates are bounded by the types in `core.schemas`.
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -190,7 +191,7 @@ def _field_name(error: dict) -> str:
 # --- the API base class ----------------------------------------------------------------
 
 
-class PlatformApi(NinjaAPI):
+class PlatformApi(NinjaAPI, abc.ABC):
     """Base of the platform's JSON APIs. A subclass defines `error_response()` (its
     documented envelope); the refusals of hostile input are mapped here, once."""
 
@@ -203,10 +204,11 @@ class PlatformApi(NinjaAPI):
         self.add_exception_handler(UnreadablePostError, self._unreadable_body)
         self.add_exception_handler(MultiPartParserError, self._unreadable_body)
 
+    @abc.abstractmethod
     def error_response(
         self, request: HttpRequest, *, status: int, code: str, message: str, details: dict | None = None
     ) -> HttpResponse:
-        raise NotImplementedError("Each API answers errors in its own envelope.")
+        """The refusal in this API's own documented envelope."""
 
     def validation_error_code(self, fields: list[tuple[str, dict]]) -> str:
         """The error code of a 422, given each invalid field's name and pydantic error;

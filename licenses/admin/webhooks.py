@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from core.admin import ReadOnlyAdmin, RetryNowMixin
 
@@ -86,6 +86,14 @@ class WebhookDeliveryAdmin(RetryNowMixin, ReadOnlyAdmin):
     actions = ["retry_now"]
 
     retry_permission = "licenses.change_webhookdelivery"
+    retry_done = ngettext_lazy(
+        "%(count)d livraison remise en file d'envoi.", "%(count)d livraisons remises en file d'envoi.", "count"
+    )
+    retry_skipped = ngettext_lazy(
+        "%(count)d livraison ignorée (déjà envoyée ou en cours d'envoi).",
+        "%(count)d livraisons ignorées (déjà envoyées ou en cours d'envoi).",
+        "count",
+    )
 
     def retry(self, ids: list[int]) -> list[int]:
         return webhooks_retry_now(delivery_ids=ids)
@@ -93,20 +101,6 @@ class WebhookDeliveryAdmin(RetryNowMixin, ReadOnlyAdmin):
     @admin.display(description=_("Dernière erreur"))
     def last_error_short(self, obj):
         return Truncator(obj.last_error).chars(80)
-
-    def retry_messages(self, *, reset: int, skipped: int) -> tuple[str, str]:
-        return (
-            ngettext(
-                "%(count)d livraison remise en file d'envoi.", "%(count)d livraisons remises en file d'envoi.", reset
-            )
-            % {"count": reset},
-            ngettext(
-                "%(count)d livraison ignorée (déjà envoyée ou en cours d'envoi).",
-                "%(count)d livraisons ignorées (déjà envoyées ou en cours d'envoi).",
-                skipped,
-            )
-            % {"count": skipped},
-        )
 
     @admin.display(description=_("Contenu envoyé"))
     def payload_display(self, obj):
