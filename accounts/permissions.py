@@ -9,6 +9,8 @@ user is, never what they may do: each endpoint checks its own permission with
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
@@ -16,8 +18,10 @@ from django.utils.translation import gettext as _
 from .errors import FORBIDDEN, AuthError
 
 
+@cache
 def api_permissions() -> frozenset[str]:
-    """Every permission some staff API checks ("app_label.codename")."""
+    """Every permission some staff API checks ("app_label.codename"); the app registry
+    is fixed once Django is set up, so it is read once."""
     return frozenset(
         permission for config in apps.get_app_configs() for permission in getattr(config, "api_permissions", ())
     )

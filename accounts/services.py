@@ -15,6 +15,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.retention import purge_in_batches
+
 from . import tokens
 from .errors import INVALID_CREDENTIALS, AuthError
 from .models import StaffRefreshToken
@@ -137,5 +139,4 @@ def staff_tokens_revoke_user(*, user, reason: str) -> int:
 def staff_tokens_purge_expired() -> int:
     """Delete the refresh tokens past their expiry (their JWT is refused anyway). One
     DELETE; running it twice deletes nothing the second time."""
-    deleted, _rows = StaffRefreshToken.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+    return purge_in_batches(StaffRefreshToken.objects.filter(expires_at__lte=timezone.now()))

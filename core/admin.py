@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -18,6 +20,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class EditThroughServiceMixin:
+    """An admin whose change form writes through the domain's service (locked, audited):
+    only the fields the form really changed are handed to `fields_update()`, which the
+    admin defines by calling its service. Rows are created elsewhere (no add page)."""
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            self.fields_update(request, obj, changes)
+
+    def fields_update(self, request: HttpRequest, obj, changes: dict) -> None:
+        raise ImproperlyConfigured(f"{type(self).__name__} must define fields_update() calling its service")
 
 
 class RetryNowMixin:

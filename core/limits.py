@@ -15,7 +15,6 @@ windows: django-ratelimit shifts each key's window by a per-key jitter (see
 
 from __future__ import annotations
 
-import re
 from math import ceil
 
 from django.conf import settings
@@ -104,9 +103,8 @@ PUBLIC_FORM_CONTACT_GROUP = "public-form:contact"
 
 
 def _contacts(*, email: str, phone: str) -> list[str]:
-    # Digits only (and a leading +): "+221 77 123 45 67" and "+221-771234567" are one phone.
-    digits = re.sub(r"[^\d+]", "", phone.strip())
-    return [f"email:{email.strip().lower()}", f"phone:{digits[:1] + digits[1:].replace('+', '')}"]
+    # Values cleaned by the form (core.forms.ClientFieldsMixin: one spelling per phone).
+    return [f"email:{email.strip().lower()}", f"phone:{phone.strip()}"]
 
 
 def public_form_attempt(request: HttpRequest) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.crockford import ALPHABET, TYPOS
+from core.edits import fields_apply
 from core.origin import SYSTEM, Origin
 
 from . import signing, webhooks
@@ -315,31 +316,15 @@ def license_update(*, license: License, changes: dict, origin: Origin) -> Licens
     each one's old and new value and who did it. Returns that row, or None when nothing
     changed. Emits no webhook: no event of the webhook contract covers an e-mail change.
     """
-    refused = set(changes) - LICENSE_EDITABLE
-    if refused:
-        # A programming error (the admin form shows only the editable fields), not a user's.
-        raise ValueError(f"Not editable here: {', '.join(sorted(refused))}")
-    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    cleaned = dict(changes)
     if "email" in cleaned:
         # Stored lower-case like the API stores it: the per-e-mail trial cap and the
         # admin search compare e-mails.
-        cleaned["email"] = cleaned["email"].lower()
-    # Locked so two staff edits apply one after the other and each activity row's "old"
-    # value is the one really replaced.
-    lic = License.objects.select_for_update().get(pk=license.pk)
-    diffs = {}
-    for name, value in cleaned.items():
-        old = getattr(lic, name)
-        if old != value:
-            setattr(lic, name, value)
-            diffs[name] = [old, value]
+        cleaned["email"] = cleaned["email"].strip().lower()
+    lic, diffs = fields_apply(obj=license, changes=cleaned, editable=LICENSE_EDITABLE)
     if not diffs:
         return None
-    lic.full_clean(exclude=[f.name for f in License._meta.fields if f.name not in diffs])
-    lic.save(update_fields=list(diffs))
-    for name, (_old, value) in diffs.items():
-        setattr(license, name, value)
-    return _log(lic, LicenseEvent.Action.EDITED, origin, **diffs)
+    return _log(lic, LicenseEvent.Action.EDITED, origin, **{c.name: [c.old, c.new] for c in diffs})
 
 
 def _new_code() -> str:

@@ -6,10 +6,10 @@ from django.utils.translation import ngettext
 from core.money import format_money
 from tracking.admin import TrackedAdminMixin
 from tracking.forms import StatusForm
-from tracking.services import TransitionError, can_transition
+from tracking.services import can_transition
 
 from .models import Rental, RentalVehicle
-from .services import rental_status_change, rental_update
+from .services import rental_status_change, rental_update, rentals_confirm
 
 
 @admin.register(RentalVehicle)
@@ -84,16 +84,7 @@ class RentalAdmin(TrackedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Confirmer les locations sélectionnées (prévient le client)"), permissions=["change"])
     def confirm(self, request, queryset):
-        confirmed = 0
-        for rental in queryset.select_related("tracking").filter(status=Rental.Status.EN_ATTENTE):
-            try:
-                rental_status_change(
-                    rental=rental, to_status=Rental.Status.CONFIRMEE, notify=True, origin=self.origin(request)
-                )
-            except TransitionError:
-                # Changed meanwhile (expired, cancelled by a colleague): counted as skipped.
-                continue
-            confirmed += 1
+        confirmed = rentals_confirm(rentals=queryset, origin=self.origin(request))
         skipped = queryset.count() - confirmed
         if confirmed:
             self.message_user(

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,4 +173,13 @@ def rentals_expire_holds(*, now: datetime | None = None) -> int:
         % {"hours": hours},
         notify=True,
         origin=SYSTEM,
+    )
+
+
+def rentals_confirm(*, rentals: models.QuerySet, origin: Origin) -> int:
+    """Staff confirm pending bookings in bulk (each customer notified). Set-based, as the
+    hold expiry: a row a colleague is changing right now, or that is no longer pending,
+    is skipped instead of overwritten. Returns how many were confirmed."""
+    return status_change_many(
+        queryset=rentals.filter(status=S.EN_ATTENTE), to_status=S.CONFIRMEE, note="", notify=True, origin=origin
     )

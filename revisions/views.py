@@ -9,6 +9,7 @@ from core.errors import RateLimited
 from core.http import client_ip_key
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
+from tracking.selectors import find_tracked
 from tracking.shortcuts import find_or_refuse, remember_number
 
 from .forms import QuoteDecisionForm, RevisionRequestForm
@@ -62,7 +63,8 @@ def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
     """Accept or decline a sent quote: `decision`, the `version` shown, the `token` of the
     signed link from the quote's e-mail/SMS, and `confirm=1` to accept (without it, the
     page's confirmation step)."""
-    found = find_or_refuse(request, number)
+    # Only the object is needed: not the history the public page loads and masks.
+    found = find_or_refuse(request, number, find=find_tracked)
     if isinstance(found, HttpResponse):
         return found
     form = QuoteDecisionForm(request.POST)
@@ -116,7 +118,8 @@ def _link_resend_limit(request: HttpRequest, revision: Revision) -> None:
 def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
     """The "Renvoyer le lien" button: the pending quote's signed link again, to the e-mail
     and phone on file (never shown on the page)."""
-    found = find_or_refuse(request, number)
+    # Only the object is needed: not the history the public page loads and masks.
+    found = find_or_refuse(request, number, find=find_tracked)
     if isinstance(found, HttpResponse):
         return found
     if not isinstance(found.obj, Revision):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
+from core.admin import EditThroughServiceMixin, ReadOnlyAdmin
 from core.origin import Origin
 
 from . import registry
@@ -40,7 +40,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in TrackingEvent._meta.fields]
 
 
-class TrackedAdminMixin:
+class TrackedAdminMixin(EditThroughServiceMixin):
     """Shared admin pieces for a tracked service: number and reference columns, the
     history table, and a "change status" page limited to the allowed transitions.
 
@@ -162,17 +162,6 @@ class TrackedAdminMixin:
     def status_change(self, request: HttpRequest, obj, data: dict) -> None:
         """Apply the change through the service's own function (each service defines one)."""
         raise ImproperlyConfigured(f"{type(self).__name__} must define status_change() calling its service")
-
-    def save_model(self, request, obj, form, change):
-        # Requests are created by their public form (no add page); an edit goes through
-        # the service with only the fields the form really changed.
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if changes:
-            self.fields_update(request, obj, changes)
-
-    def fields_update(self, request: HttpRequest, obj, changes: dict) -> None:
-        """Write an admin edit through the service's own update function (which audits it)."""
-        raise ImproperlyConfigured(f"{type(self).__name__} must define fields_update() calling its service")
 
     def origin(self, request: HttpRequest) -> Origin:
         return Origin.from_request(request)

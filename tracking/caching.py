@@ -25,6 +25,10 @@ def invalidate_instance(sender, instance, **kwargs) -> None:
     """post_save receiver connected for every registered service model."""
     from .models import TrackedItem
 
-    number = TrackedItem.objects.values_list("number", flat=True).filter(pk=instance.tracking_id).first()
+    # The services load the tracking row with the object: no query then.
+    if type(instance).tracking.is_cached(instance):
+        number = instance.tracking.number
+    else:
+        number = TrackedItem.objects.values_list("number", flat=True).filter(pk=instance.tracking_id).first()
     if number:
         invalidate(number)

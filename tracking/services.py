@@ -4,6 +4,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.edits import fields_apply
 from core.errors import DomainError
 from core.models import OutboundMessage
 from core.notify import notify_email, tracking_url
@@ -231,30 +232,13 @@ def tracked_fields_update(
     customer's contact details and what they were. Internal rows never appear on the
     public page. Returns that row, or None when nothing changed.
     """
-    model = type(obj)
-    refused = (set(changes) - editable) | (set(changes) & _NOT_EDITABLE)
-    if refused:
-        # A programming error (the admin form lists the editable fields), not a user's.
-        raise ValueError(f"{model.__name__}: {', '.join(sorted(refused))} cannot be edited as fields")
-    changes = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
-    # Locked so two staff edits are applied one after the other, each against what the
-    # other wrote (the audit row's "old" values are the ones really replaced).
-    current = model.objects.select_for_update(of=("self",)).select_related("tracking").get(pk=obj.pk)
-    diffs = []
-    for name, value in changes.items():
-        old = getattr(current, name)
-        if old != value:
-            setattr(current, name, value)
-            diffs.append((name, old, value))
+    current, diffs = fields_apply(
+        obj=obj, changes=changes, editable=editable - _NOT_EDITABLE, select_related=["tracking"]
+    )
     if not diffs:
         return None
-    current.full_clean()
-    current.save(update_fields=[name for name, _old, _new in diffs] + ["updated_at"])
-    for name, _old, value in diffs:
-        setattr(obj, name, value)
-    obj.updated_at = current.updated_at
     note = "; ".join(
-        f"{model._meta.get_field(name).verbose_name} : {_display(old)} → {_display(new)}" for name, old, new in diffs
+        f"{type(obj)._meta.get_field(c.name).verbose_name} : {_display(c.old)} → {_display(c.new)}" for c in diffs
     )
     return _record(
         item=current.tracking,

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import EditThroughServiceMixin
 from core.origin import Origin
 
 from .. import permissions
@@ -88,7 +89,7 @@ def status_badge(status: str):
 
 
 @admin.register(License)
-class LicenseAdmin(RefuseForbiddenActions, admin.ModelAdmin):
+class LicenseAdmin(EditThroughServiceMixin, RefuseForbiddenActions, admin.ModelAdmin):
     list_display = (
         "machine_id",
         "product",
@@ -180,12 +181,9 @@ class LicenseAdmin(RefuseForbiddenActions, admin.ModelAdmin):
     def has_extend_permission(self, request):
         return request.user.has_perm(permissions.EXTEND)
 
-    def save_model(self, request, obj, form, change):
-        # No add page: an edit goes through the service with only the fields the form
-        # really changed, so it is locked, audited in the activity log and attributed.
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if changes:
-            license_update(license=obj, changes=changes, origin=Origin.from_request(request))
+    def fields_update(self, request, obj, changes: dict) -> None:
+        # Locked, audited in the activity log and attributed by the service.
+        license_update(license=obj, changes=changes, origin=Origin.from_request(request))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_see_stats": request.user.has_perm(permissions.VIEW_STATS)}

@@ -99,8 +99,7 @@ def _domain_error(request, exc: DomainError):
 @api.exception_handler(RateLimited)
 def _rate_limited(request, exc: RateLimited):
     # The API's documented code, whatever the platform's limiter calls it.
-    message = exc.message or _("Trop de requêtes. Réessayez plus tard.")
-    return envelope(request, "RATE_LIMIT_EXCEEDED", message, 429, exc.details, retry_after=exc.retry_after)
+    return envelope(request, "RATE_LIMIT_EXCEEDED", exc.message, 429, exc.details, retry_after=exc.retry_after)
 
 
 @api.exception_handler(AuthenticationError)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import services, tokens
 from accounts.models import StaffRefreshToken
-from accounts.permissions import require_permission
+from accounts.permissions import api_permissions, require_permission
 from accounts.tasks import purge_expired_refresh_tokens
 from tests.concurrency import run_at_once
 from tests.licenses.conftest import Api
@@ -62,7 +62,10 @@ def other_api_permission(monkeypatch):
     monkeypatch.setattr(
         apps.get_app_config("tracking"), "api_permissions", ["tracking.view_trackeditem"], raising=False
     )
-    return Permission.objects.get(codename="view_trackeditem")
+    api_permissions.cache_clear()  # read once per process; this test changes the registry
+    yield Permission.objects.get(codename="view_trackeditem")
+    monkeypatch.undo()
+    api_permissions.cache_clear()
 
 
 # --- issuing -----------------------------------------------------------------------

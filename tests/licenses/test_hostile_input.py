@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from licenses.apps import LicensesConfig
+from licenses import permissions
 from licenses.models import ActivationCode, License
 from tests.licenses.factories import StaffFactory
 
@@ -17,7 +17,7 @@ from .factories import LicenseFactory
 pytestmark = pytest.mark.django_db
 
 NUL = "\x00"
-API_CODENAMES = [name.split(".")[1] for name in LicensesConfig.api_permissions]
+API_CODENAMES = [name.split(".")[1] for name in permissions.API]
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@ link to try); this command runs them all, prints the notes on stderr and the
 numbers one per line on stdout. Running it twice creates nothing new.
 """
 
-import importlib
-import importlib.util
 import os
 import secrets
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from core.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -23,11 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = self._ensure_admin()
         numbers, notes = [], []
-        for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
-            if importlib.util.find_spec(f"{config.name}.demo") is not None:
-                module = importlib.import_module(f"{config.name}.demo")
-                numbers.extend(module.seed())
-                notes.extend(module.notes() if hasattr(module, "notes") else [])
+        for module in app_modules("demo"):
+            numbers.extend(module.seed())
+            notes.extend(module.notes() if hasattr(module, "notes") else [])
         self.stderr.write(
             self.style.SUCCESS(f"Demo admin: /{settings.ADMIN_URL} user « admin », password « {password} »")
         )

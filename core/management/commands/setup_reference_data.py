@@ -3,12 +3,10 @@ with a `reference_data.py` defining `setup() -> list[str]` (today the licenses'
 products; later plans, pipeline stages, default promo codes). Part of the deploy
 steps after `migrate`; the data migrations create the same rows."""
 
-import importlib
-import importlib.util
-
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from core.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -17,9 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = []
         with transaction.atomic():
-            for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
-                if importlib.util.find_spec(f"{config.name}.reference_data") is not None:
-                    created.extend(importlib.import_module(f"{config.name}.reference_data").setup())
+            for module in app_modules("reference_data"):
+                created.extend(module.setup())
         for item in created:
             self.stdout.write(f"created {item}")
         self.stdout.write(self.style.SUCCESS(f"Reference data up to date ({len(created)} created)."))
