@@ -61,8 +61,8 @@ class Target:
             raise BackupError(
                 "BACKUP_UNSUPPORTED_DATABASE",
                 _(
-                    "Les sauvegardes et restaurations demandent PostgreSQL (moteur configuré : %(engine)s). "
-                    "La base SQLite de la démo est un seul fichier : arrêtez le serveur et copiez-le."
+                    "Les sauvegardes et restaurations demandent PostgreSQL (moteur configuré : %(engine)s). "
+                    "La base SQLite de la démo est un seul fichier : arrêtez le serveur et copiez-le."
                 )
                 % {"engine": engine or "?"},
             )
@@ -82,7 +82,7 @@ class Target:
             config = environ.Env.db_url_config(url)
         except Exception as exc:
             raise BackupError(
-                "BACKUP_BAD_DATABASE_URL", _("URL de base de données invalide : %(error)s") % {"error": exc}
+                "BACKUP_BAD_DATABASE_URL", _("URL de base de données invalide : %(error)s") % {"error": exc}
             )
         return cls.from_settings(config)
 
@@ -127,7 +127,7 @@ def _tool(name: str) -> str:
         raise BackupError(
             "BACKUP_TOOL_MISSING",
             _(
-                "%(tool)s est introuvable : installez le paquet postgresql-client de la même version "
+                "%(tool)s est introuvable : installez le paquet postgresql-client de la même version "
                 "majeure que le serveur (par exemple postgresql-client-15)."
             )
             % {"tool": name},
@@ -257,11 +257,11 @@ def backup_verify(*, path: Path) -> str:
     path = Path(path)
     checksum_path = path.with_name(path.name + CHECKSUM_SUFFIX)
     if not path.is_file():
-        raise BackupError("BACKUP_NOT_FOUND", _("Fichier de sauvegarde introuvable : %(path)s") % {"path": path})
+        raise BackupError("BACKUP_NOT_FOUND", _("Fichier de sauvegarde introuvable : %(path)s") % {"path": path})
     if not checksum_path.is_file():
         raise BackupError(
             "BACKUP_CHECKSUM_MISSING",
-            _("Somme de contrôle introuvable (%(path)s) : impossible de vérifier la sauvegarde.")
+            _("Somme de contrôle introuvable (%(path)s) : impossible de vérifier la sauvegarde.")
             % {"path": checksum_path},
         )
     expected = (checksum_path.read_text().split() or [""])[0].lower()
@@ -269,7 +269,7 @@ def backup_verify(*, path: Path) -> str:
     if actual != expected:
         raise BackupError(
             "BACKUP_CHECKSUM_MISMATCH",
-            _("La sauvegarde %(path)s est corrompue : sa somme SHA-256 ne correspond pas à %(checksum)s.")
+            _("La sauvegarde %(path)s est corrompue : sa somme SHA-256 ne correspond pas à %(checksum)s.")
             % {"path": path, "checksum": checksum_path.name},
             details={"expected": expected, "actual": actual},
         )
@@ -288,7 +288,7 @@ def backup_restore(*, path: Path, target: Target, live: Target, confirmed: bool)
         raise BackupError(
             "RESTORE_NEEDS_CONFIRMATION",
             _(
-                "La cible %(name)s est la base en service : toutes ses tables seront remplacées. "
+                "La cible %(name)s est la base en service : toutes ses tables seront remplacées. "
                 "Arrêtez le site et les workers, puis relancez avec --yes, ou restaurez dans une autre "
                 "base (--target-db)."
             )

@@ -114,7 +114,7 @@ def public_form_attempt(request: HttpRequest) -> None:
         group=PUBLIC_FORM_IP_GROUP,
         rate=settings.PUBLIC_FORM_RATE_PER_IP,
         message=_(
-            "Trop de demandes envoyées depuis votre connexion. Réessayez dans %(wait)s : "
+            "Trop de demandes envoyées depuis votre connexion. Réessayez dans %(wait)s : "
             "ce que vous avez saisi est conservé."
         ),
     )
@@ -130,7 +130,7 @@ def public_form_check_contact(request: HttpRequest, *, email: str, phone: str) -
             ident=contact,
             message=_(
                 "Vous avez déjà envoyé plusieurs demandes avec cet e-mail ou ce téléphone. "
-                "Réessayez dans %(wait)s : ce que vous avez saisi est conservé."
+                "Réessayez dans %(wait)s : ce que vous avez saisi est conservé."
             ),
         )
 

@@ -7,9 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-# XOF (FCFA) and MAD are quoted with two decimals in our books even when the
-# smallest coin is larger; display drops the zero decimals.
+# Amounts are stored with two decimals in every currency. The franc CFA has no
+# subunit: XOF amounts are shown (and entered) in whole francs; others show their
+# cents unless they are zero.
 CURRENCY_SYMBOLS = {"XOF": "FCFA", "MAD": "MAD", "EUR": "€"}
+ZERO_DECIMAL_CURRENCIES = frozenset({"XOF"})
 CURRENCY_CHOICES = [("XOF", _("FCFA (XOF)")), ("MAD", _("Dirham (MAD)")), ("EUR", _("Euro (EUR)"))]
 CENT = Decimal("0.01")
 
@@ -37,8 +39,11 @@ class Money:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """150000.00 XOF -> '150 000 FCFA'; 99.50 EUR -> '99,50 €' (French grouping)."""
+    """150000.00 XOF -> '150 000 FCFA'; 99.50 EUR -> '99,50 €' (French grouping, a
+    narrow no-break space between groups and before the symbol)."""
     amount = quantize(amount)
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        amount = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     whole, _, cents = f"{amount:.2f}".partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
@@ -49,4 +54,5 @@ def format_money(amount: Decimal, currency: str) -> str:
     text = sign + "\u202f".join(groups)
     if cents != "00":
         text += "," + cents
-    return f"{text} {CURRENCY_SYMBOLS.get(currency, currency)}"
+    # No-break: the symbol never starts a line on its own.
+    return f"{text}\u00a0{CURRENCY_SYMBOLS.get(currency, currency)}"

@@ -136,7 +136,7 @@ def check_url(url: str, *, allowed_ports: list[int], allow_loopback: bool = Fals
     if port not in allowed_ports:
         raise BlockedAddress(
             "port",
-            _("Le port %(port)s n'est pas autorisé (ports autorisés : %(allowed)s).")
+            _("Le port %(port)s n'est pas autorisé (ports autorisés : %(allowed)s).")
             % {"port": port, "allowed": ", ".join(str(p) for p in allowed_ports)},
         )
     try:
@@ -158,7 +158,7 @@ def check_url(url: str, *, allowed_ports: list[int], allow_loopback: bool = Fals
     if blocked:
         raise BlockedAddress(
             "private_address",
-            _("%(host)s désigne une adresse non publique (%(address)s) : elle n'est pas autorisée.")
+            _("%(host)s désigne une adresse non publique (%(address)s) : elle n'est pas autorisée.")
             % {"host": host, "address": blocked[0]},
         )
     path = parts.path or "/"

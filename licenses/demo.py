@@ -52,7 +52,7 @@ def seed() -> list[str]:
         lic = license_trial_create(
             product_slug="easyfacture", machine_id=MACHINES["revoked"], email="fraude@example.com"
         )
-        license_revoke(license=lic, reason="Démo : clé partagée publiquement")
+        license_revoke(license=lic, reason="Démo : clé partagée publiquement")
     if MACHINES["converted"] not in existing:
         license_trial_create(product_slug="easyfacture", machine_id=MACHINES["converted"], email="pme@example.com")
         code = activation_codes_generate(

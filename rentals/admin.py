@@ -96,8 +96,8 @@ class RentalAdmin(TrackedAdminMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "%(n)d location ignorée : elle n'est plus en attente.",
-                    "%(n)d locations ignorées : elles ne sont plus en attente.",
+                    "%(n)d location ignorée : elle n'est plus en attente.",
+                    "%(n)d locations ignorées : elles ne sont plus en attente.",
                     skipped,
                 )
                 % {"n": skipped},

@@ -8,7 +8,7 @@ from tracking.models import Trackable
 class RentalVehicle(models.Model):
     """A car of the rental fleet."""
 
-    name = models.CharField(_("nom"), max_length=80, help_text=_("Nom affiché, par ex. « Toyota Yaris automatique »"))
+    name = models.CharField(_("nom"), max_length=80, help_text=_("Nom affiché, par ex. « Toyota Yaris automatique »"))
     make = models.CharField(_("marque"), max_length=60)
     model = models.CharField(_("modèle"), max_length=60)
     plate = models.CharField(_("immatriculation"), max_length=20, unique=True)

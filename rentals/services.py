@@ -11,6 +11,7 @@ from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, tracking_url
 from core.origin import SYSTEM, Origin
+from tracking.notes import Note
 from tracking.services import status_change, status_change_many, tracked_fields_update, tracked_item_allocate
 
 from .models import Rental, RentalVehicle
@@ -86,9 +87,7 @@ def rental_create(
     # Friendly early answer; the real guarantee is the exclusion constraint below.
     if _overlapping(vehicle=vehicle, start_date=start_date, end_date=end_date).exists():
         raise unavailable
-    item = tracked_item_allocate(
-        prefix="LOC", initial_status=S.EN_ATTENTE, note=_("Demande de location reçue."), origin=origin
-    )
+    item = tracked_item_allocate(prefix="LOC", initial_status=S.EN_ATTENTE, note=Note("rental.received"), origin=origin)
     rental = Rental(
         tracking=item,
         vehicle=vehicle,
@@ -166,11 +165,7 @@ def rentals_expire_holds(*, now: datetime | None = None) -> int:
     return status_change_many(
         queryset=Rental.objects.filter(status=S.EN_ATTENTE, created_at__lte=cutoff),
         to_status=S.EXPIREE,
-        note=_(
-            "Demande non confirmée sous %(hours)s heures : elle a expiré et les dates sont libérées. "
-            "Vous pouvez faire une nouvelle demande."
-        )
-        % {"hours": hours},
+        note=Note("rental.hold_expired", {"hours": hours}),
         notify=True,
         origin=SYSTEM,
     )

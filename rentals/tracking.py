@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.masking import mask_contacts
 from core.money import Money
@@ -26,6 +27,19 @@ STEPS = (
     Step("en_cours", _("En cours"), frozenset({S.EN_COURS})),
     Step("terminee", _("Terminée"), frozenset({S.TERMINEE})),
 )
+
+
+# History notes, by key (tracking.notes): each reader sees them in their language.
+NOTES = {
+    "rental.received": _("Demande de location reçue."),
+    "rental.hold_expired": ngettext_lazy(
+        "Demande non confirmée sous %(hours)s heure : elle a expiré et les dates sont libérées. "
+        "Vous pouvez faire une nouvelle demande.",
+        "Demande non confirmée sous %(hours)s heures : elle a expiré et les dates sont libérées. "
+        "Vous pouvez faire une nouvelle demande.",
+        "hours",
+    ),
+}
 
 
 def details(rental: Rental) -> dict:
@@ -62,4 +76,5 @@ SERVICE = TrackedService(
     status_email="rentals/email/status",
     customer=customer,
     select_related=("vehicle",),
+    notes=NOTES,
 )

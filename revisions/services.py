@@ -13,6 +13,7 @@ from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, notify_sms, tracking_url
 from core.origin import SYSTEM, Origin
+from tracking.notes import Note
 from tracking.services import status_change, status_transition, tracked_fields_update, tracked_item_allocate
 
 from .models import Revision
@@ -67,7 +68,7 @@ def revision_create(
     origin: Origin = SYSTEM,
 ) -> Revision:
     item = tracked_item_allocate(
-        prefix="REV", initial_status=S.EN_ATTENTE, note=_("Demande de révision reçue."), origin=origin
+        prefix="REV", initial_status=S.EN_ATTENTE, note=Note("revision.received"), origin=origin
     )
     revision = Revision(
         tracking=item,
@@ -122,7 +123,7 @@ def revision_quote_send(
     event = status_transition(
         obj=revision,
         to_status=S.DEVIS_ENVOYE,
-        note=_("Diagnostic effectué, devis envoyé : %(amount)s") % {"amount": quote},
+        note=Note("revision.quote_sent", {"amount": quote}),
         origin=origin,
         fields={
             "diagnostic": diagnostic.strip(),
@@ -192,14 +193,14 @@ def revision_quote_decide(
         raise RevisionError(
             RevisionError.QUOTE_OUTDATED,
             _(
-                "Le devis a été modifié depuis que vous l'avez ouvert : voici le nouveau devis. "
+                "Le devis a été modifié depuis que vous l'avez ouvert : voici le nouveau devis. "
                 "Rien n'a été enregistré."
             ),
             details={"quote_version": revision.quote_version},
         )
     revision_quote_require_pending(revision=revision)
     to_status = S.DEVIS_ACCEPTE if accept else S.DEVIS_REFUSE
-    note = _("Devis accepté par le client.") if accept else _("Devis refusé par le client.")
+    note = Note("revision.quote_accepted" if accept else "revision.quote_declined")
     status_transition(
         obj=revision, to_status=to_status, note=note, origin=origin, fields={"quote_decided_at": timezone.now()}
     )
@@ -227,7 +228,7 @@ def revision_status_change(
 ) -> Revision:
     """Staff moves a revision along (en cours, terminé, annulé)."""
     if to_status == S.DEVIS_ENVOYE:
-        raise ValidationError(_("Utilisez « Valider le devis » pour envoyer un devis."))
+        raise ValidationError(_("Utilisez « Valider le devis » pour envoyer un devis."))
     status_change(obj=revision, to_status=to_status, note=note, notify=notify, origin=origin)
     return revision
 

@@ -43,6 +43,15 @@ STEPS = (
 )
 
 
+# History notes, by key (tracking.notes): each reader sees them in their language.
+NOTES = {
+    "revision.received": _("Demande de révision reçue."),
+    "revision.quote_sent": _("Diagnostic effectué, devis envoyé : %(amount)s"),
+    "revision.quote_accepted": _("Devis accepté par le client."),
+    "revision.quote_declined": _("Devis refusé par le client."),
+}
+
+
 def details(rev: Revision) -> dict:
     # Anyone holding the number reads these: contact details typed into free text
     # (by the customer or by staff) are masked.
@@ -87,4 +96,5 @@ SERVICE = TrackedService(
     quote=quote,
     status_email="revisions/email/status",
     customer=customer,
+    notes=NOTES,
 )

@@ -83,7 +83,7 @@ def quote_decision(request: HttpRequest, number: str) -> HttpResponse:
     except RevisionError as exc:
         return _back(request, found.number, exc.message)
     if accept:
-        messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
+        messages.success(request, _("Merci ! Votre acceptation du devis est enregistrée."))
     else:
         messages.success(request, _("Votre refus du devis est enregistré."))
     return redirect("tracking:detail", number=found.number)
@@ -95,7 +95,7 @@ def _link_resend_limit(request: HttpRequest, revision: Revision) -> None:
     The daily cap is checked first and counted only for a link actually sent, so that
     presses refused by the 2-minute limit do not use up the day's allowance."""
     message = _(
-        "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
+        "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
         "Vous pourrez en demander un autre dans %(wait)s."
     )
     per_ip = {

@@ -59,8 +59,8 @@ def test_admin_edit_of_customer_fields_is_written_by_the_service_and_audited(sta
     assert audit.internal is True
     assert (audit.from_status, audit.status) == ("en_attente", "en_attente")
     assert audit.actor == staff_client.user
-    assert "e-mail : jean.dupont@example.com → jean.marc@example.org" in audit.note
-    assert "kilométrage (km) : 45000 → 46000" in audit.note
+    assert "e-mail\u00a0: jean.dupont@example.com → jean.marc@example.org" in audit.note
+    assert "kilométrage (km)\u00a0: 45000 → 46000" in audit.note
     assert "nom du client" not in audit.note  # unchanged fields are not listed
 
 
@@ -84,7 +84,7 @@ def test_staff_see_the_audit_row_in_the_history_table(staff_client):
         f"/admin/revisions/revision/{revision.pk}/change/", _revision_form(revision, client_phone="+221775554433")
     )
     html = staff_client.get(f"/admin/revisions/revision/{revision.pk}/change/").content.decode()
-    assert "[interne] Modifié par l&#x27;équipe : téléphone : +221771234567 → +221775554433" in html
+    assert "[interne] Modifié par l&#x27;équipe\u00a0: téléphone\u00a0: +221771234567 → +221775554433" in html
 
 
 def test_saving_the_form_unchanged_leaves_no_audit_row(staff_client):
@@ -105,7 +105,7 @@ def test_rental_admin_edit_is_audited_and_cannot_move_the_car_or_the_dates(staff
     assert fresh.pickup_place == "Hôtel Radisson"
     assert (fresh.vehicle_id, fresh.start_date) == (rental.vehicle_id, rental.start_date)
     audit = TrackingEvent.objects.filter(item=rental.tracking, internal=True).get()
-    assert audit.note == "Modifié par l'équipe : lieu de prise en charge : Aéroport AIBD → Hôtel Radisson"
+    assert audit.note == "Modifié par l'équipe\u00a0: lieu de prise en charge\u00a0: Aéroport AIBD → Hôtel Radisson"
 
 
 def test_fields_update_refuses_the_status_and_the_tracking_number():

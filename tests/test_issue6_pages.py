@@ -32,7 +32,7 @@ def test_the_confirmation_sentence_keeps_the_amount_and_its_currency_together(cl
     path = quote_page_path(number=revision.tracking.number, token=quote_token(revision=revision), confirm=True)
     html = client.get(path).content.decode()
     # On a phone, "1 250 000" must not end a line with "FCFA" alone on the next one.
-    assert 'Vous acceptez le devis de <span class="nowrap">1\u202f250\u202f000 FCFA</span> pour' in html
+    assert 'Vous acceptez le devis de <span class="nowrap">1\u202f250\u202f000\u00a0FCFA</span> pour' in html
 
 
 def test_a_refused_resend_leads_back_to_the_request_instead_of_the_lost_number_advice(client):

@@ -63,7 +63,7 @@ def _revision_with_contacts_everywhere():
     )
     revision_quote_send(
         revision=revision,
-        diagnostic="Client joint au 77 999 88 66 : courroie usée",
+        diagnostic="Client joint au 77 999 88 66\u00a0: courroie usée",
         amount=95000,
         notify=False,
     )
@@ -82,7 +82,7 @@ def test_contacts_in_free_text_are_masked_on_the_public_page(client):
     assert "+221 77 *** ** 66" in html and "a***@g***.com" in html
     # Everything else stays as typed.
     assert "depuis 2020, 45000 km" in html and "95 000 FCFA" in html
-    assert "Client joint au 77 *** ** 66 : courroie usée" in html
+    assert "Client joint au 77 *** ** 66\u00a0: courroie usée" in html
     assert "Pas de réponse au 77 *** ** 66" in html
 
 

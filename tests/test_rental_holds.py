@@ -42,7 +42,7 @@ def test_unconfirmed_request_expires_after_the_hold_and_frees_the_dates(django_c
     assert "48 heures" in event.note
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["awa.sarr@example.com"]
-    assert mail.outbox[0].subject == f"Location {rental.tracking.number} : Expirée"
+    assert mail.outbox[0].subject == f"Location {rental.tracking.number}\u00a0: Expirée"
     assert "les dates sont libérées" in mail.outbox[0].body
     # and the same car can be booked for the same dates again
     make_rental(vehicle=vehicle, client_email="next@example.com")

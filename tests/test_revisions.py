@@ -117,7 +117,7 @@ def test_quote_validation_sends_the_quote_and_notifies_once(staff_client, django
     # One e-mail and one SMS, both queued and delivered after commit.
     assert OutboundMessage.objects.filter(key__startswith="revision:event:").count() == 2
     assert callbacks
-    assert len(mail.outbox) == 1 and "150\u202f000 FCFA" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "150\u202f000\u00a0FCFA" in mail.outbox[0].body
     sms = OutboundMessage.objects.get(channel="sms")
     assert sms.to == "+221771234567" and sms.status == "sent" and sms.backend == "outbox"
     assert revision.tracking.number in sms.body
@@ -230,7 +230,7 @@ def test_quote_email_and_sms_carry_the_signed_link_that_opens_the_answer_buttons
 def test_the_number_alone_shows_the_quote_but_not_the_answer_buttons(client):
     revision = _sent(make_revision())
     html = client.get(f"/tracking/{revision.tracking.number}/").content.decode()
-    assert "150\u202f000 FCFA" in html
+    assert "150\u202f000\u00a0FCFA" in html
     assert OPEN_THE_LINK in html and "Renvoyer le lien" in html
     assert "Accepter le devis" not in html and 'name="token"' not in html
     # Where the link goes is never shown.
@@ -264,7 +264,7 @@ def test_customer_accepts_after_the_confirmation_step_and_history_records_time_a
     assert _status(revision) == "devis_envoye"
     confirm_page = client.get(response["Location"]).content.decode()
     assert (
-        'Vous acceptez le devis de <span class="nowrap">150\u202f000 FCFA</span> pour votre Toyota Corolla.'
+        'Vous acceptez le devis de <span class="nowrap">150\u202f000\u00a0FCFA</span> pour votre Toyota Corolla.'
         in confirm_page
     )
     assert "Confirmer l'acceptation" in confirm_page and 'name="confirm" value="1"' in confirm_page
@@ -332,7 +332,7 @@ def test_an_answer_with_a_bad_link_is_refused_and_the_quote_still_shown(client, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Ce lien n&#x27;est pas valide." in html or "Action impossible." in html
-    assert "150\u202f000 FCFA" in html
+    assert "150\u202f000\u00a0FCFA" in html
     assert _status(revision) == "devis_envoye"
     # Viewing with that link still works; it only shows no answer buttons.
     page = client.get(f"/tracking/{revision.tracking.number}/", {"devis": token})
@@ -375,7 +375,7 @@ def test_an_answer_to_an_outdated_quote_is_refused_and_the_new_quote_shown(clien
     # then nothing is recorded and the page shows the new amount
     html = response.content.decode()
     assert "Le devis a été modifié depuis que vous l&#x27;avez ouvert" in html
-    assert "95\u202f000 FCFA" in html and "150\u202f000 FCFA" not in html.split('data-testid="quote"')[1][:80]
+    assert "95\u202f000\u00a0FCFA" in html and "150\u202f000\u00a0FCFA" not in html.split('data-testid="quote"')[1][:80]
     assert OPEN_THE_LINK in html
     assert _status(revision) == "devis_envoye" and TrackingEvent.objects.count() == events
     # and the old link, opened again, says why it cannot answer any more

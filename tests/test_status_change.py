@@ -28,7 +28,7 @@ def test_revision_status_change_records_history_and_emails_the_customer_once(dja
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["jean.dupont@example.com"]
-    assert message.subject == f"Révision {revision.tracking.number} : Annulé"
+    assert message.subject == f"Révision {revision.tracking.number}\u00a0: Annulé"
     assert "Bonjour Jean-Marc Dupont" in message.body and "Pièce introuvable" in message.body
     # Keyed on the history row: queueing it again (a retried job) sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
@@ -43,7 +43,7 @@ def test_rental_status_change_uses_the_rental_status_email(django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         rental_status_change(rental=rental, to_status="confirmee", note="À bientôt", notify=True)
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject == f"Location {rental.tracking.number} : Confirmée"
+    assert mail.outbox[0].subject == f"Location {rental.tracking.number}\u00a0: Confirmée"
     assert "Bonjour Awa Sarr" in mail.outbox[0].body
 
 

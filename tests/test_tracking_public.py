@@ -45,7 +45,7 @@ def test_tracking_page_shows_the_revision_without_personal_data(client):
         "Courroie de distribution usée",
         "Remplacement courroie",
         "Filtre à huile",
-        "150\u202f000 FCFA",
+        "150\u202f000\u00a0FCFA",
         "Jean-Marc D.",
         "Pour accepter ou refuser, ouvrez le lien reçu par e-mail ou SMS.",
         "window.print()",

@@ -13,6 +13,7 @@ from core.origin import Origin
 
 from . import registry
 from .models import TrackedItem, TrackingEvent
+from .notes import event_note
 from .services import TransitionError
 
 
@@ -74,7 +75,7 @@ class TrackedAdminMixin(EditThroughServiceMixin):
                     # In the site's time zone (TIME_ZONE), like every other date in the admin.
                     timezone.localtime(e.at).strftime("%d/%m/%Y %H:%M"),
                     service.status_label(e.status),
-                    f"[{_('interne')}] {e.note}" if e.internal else e.note,
+                    f"[{_('interne')}] {event_note(e)}" if e.internal else event_note(e),
                     e.actor or _("client / système"),
                     e.ip or "",
                 )

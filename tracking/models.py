@@ -13,6 +13,8 @@ class TrackedItem(models.Model):
     # Internal, sequential reference for staff (never shown to customers).
     reference = models.CharField(_("référence interne"), max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # The customer's language when they made the request: their e-mails are written in it.
+    language = models.CharField(_("langue"), max_length=8, default="fr")
 
     class Meta:
         verbose_name = _("numéro de suivi")
@@ -31,8 +33,12 @@ class TrackingEvent(models.Model):
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     from_status = models.CharField(_("ancien statut"), max_length=32, blank=True)
     status = models.CharField(_("statut"), max_length=32)
-    # Shown to the customer, unless the row is internal.
+    # Shown to the customer, unless the row is internal. A system note also has its
+    # message key and parameters, so it is shown in the reader's language (see
+    # tracking.notes); `note` then holds it in the site's default language, for search.
     note = models.TextField(_("note"), blank=True)
+    note_key = models.CharField(_("clé de la note"), max_length=64, blank=True)
+    note_params = models.JSONField(_("paramètres de la note"), default=dict, blank=True)
     # Staff-only rows (e.g. the audit of an admin edit, whose note holds the old and new
     # contact details): never on the public page or in the public JSON.
     internal = models.BooleanField(_("interne (équipe seulement)"), default=False)

@@ -57,6 +57,9 @@ class TrackedService:
     # customer(obj).email. Without both, a status change cannot notify.
     status_email: str = ""
     customer: Callable[[Any], Customer] | None = None
+    # History notes the service writes, by key (see tracking.notes): shown in the
+    # reader's language.
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def status_label(self, status: str) -> str:
         return str(self.status_choices(status).label) if status in self.status_choices.values else status
@@ -74,6 +77,10 @@ def register(service: TrackedService) -> None:
         raise RegistryError(f"Tracking prefix {service.prefix} is already registered")
     _services[service.prefix] = service
     from django.db.models.signals import post_save
+
+    from . import notes
+
+    notes.register(service.notes)
 
     from .caching import invalidate_instance
 

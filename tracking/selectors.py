@@ -12,6 +12,7 @@ from core.money import Money
 
 from . import caching, numbers, registry
 from .models import TrackingEvent
+from .notes import event_note
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,9 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
         quote=service.quote(obj),
         history=[
             # Notes are written for the customer, but a number is enough to read them.
-            HistoryEntry(at=e.at, status=e.status, label=service.status_label(e.status), note=mask_contacts(e.note))
+            HistoryEntry(
+                at=e.at, status=e.status, label=service.status_label(e.status), note=mask_contacts(event_note(e))
+            )
             for e in events
         ],
     )

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from core.edits import fields_apply
@@ -12,6 +14,7 @@ from core.origin import SYSTEM, Origin
 
 from . import caching, numbers, registry
 from .models import TrackedItem, TrackingEvent
+from .notes import Note, event_note, stored
 
 
 class TransitionError(DomainError):
@@ -21,7 +24,7 @@ class TransitionError(DomainError):
         self.from_status, self.to_status = from_status, to_status
         super().__init__(
             "TRANSITION_NOT_ALLOWED",
-            _("%(prefix)s : « %(from)s » → « %(to)s » n'est pas autorisé.")
+            _("%(prefix)s : « %(from)s » → « %(to)s » n'est pas autorisé.")
             % {
                 "prefix": service.prefix,
                 "from": service.status_label(from_status),
@@ -32,9 +35,12 @@ class TransitionError(DomainError):
 
 
 @transaction.atomic
-def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", origin: Origin = SYSTEM) -> TrackedItem:
+def tracked_item_allocate(
+    *, prefix: str, initial_status: str, note: str | Note = "", origin: Origin = SYSTEM
+) -> TrackedItem:
     """Allocate a new, globally unique tracking number for a registered service and
-    record its first history row."""
+    record its first history row. The active language (the customer's, on a public
+    form) is kept as the language of the customer's e-mails."""
     if registry.get(prefix) is None:
         raise registry.RegistryError(f"No tracking service registered for prefix {prefix}")
     year = timezone.localdate().year
@@ -42,7 +48,9 @@ def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", o
         try:
             # Savepoint: a collision (1 in 34 billion per year) must not break the outer transaction.
             with transaction.atomic():
-                item = TrackedItem.objects.create(number=numbers.generate(prefix, year), service=prefix)
+                item = TrackedItem.objects.create(
+                    number=numbers.generate(prefix, year), service=prefix, language=_customer_language()
+                )
             break
         except IntegrityError:
             continue
@@ -54,14 +62,24 @@ def tracked_item_allocate(*, prefix: str, initial_status: str, note: str = "", o
     return item
 
 
+def _customer_language() -> str:
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def _event(
-    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+    *, item: TrackedItem, from_status: str, to_status: str, note: str | Note, origin: Origin, internal: bool = False
 ) -> TrackingEvent:
+    text, key, params = stored(note)
     return TrackingEvent(
         item=item,
         from_status=from_status,
         status=to_status,
-        note=note,
+        note=text,
+        note_key=key,
+        note_params=params,
         internal=internal,
         actor=origin.actor,
         ip=origin.ip,
@@ -70,7 +88,7 @@ def _event(
 
 
 def _record(
-    *, item: TrackedItem, from_status: str, to_status: str, note: str, origin: Origin, internal: bool = False
+    *, item: TrackedItem, from_status: str, to_status: str, note: str | Note, origin: Origin, internal: bool = False
 ) -> TrackingEvent:
     caching.invalidate(item.number)
     event = _event(item=item, from_status=from_status, to_status=to_status, note=note, origin=origin, internal=internal)
@@ -85,7 +103,7 @@ def can_transition(obj: models.Model, to_status: str) -> bool:
 
 @transaction.atomic
 def status_transition(
-    *, obj: models.Model, to_status: str, note: str = "", origin: Origin = SYSTEM, fields: dict | None = None
+    *, obj: models.Model, to_status: str, note: str | Note = "", origin: Origin = SYSTEM, fields: dict | None = None
 ) -> TrackingEvent:
     """The one way a tracked item changes status.
 
@@ -113,7 +131,7 @@ def status_change(
     *,
     obj: models.Model,
     to_status: str,
-    note: str = "",
+    note: str | Note = "",
     notify: bool,
     origin: Origin = SYSTEM,
     fields: dict | None = None,
@@ -141,12 +159,14 @@ def status_notify(*, obj: models.Model, event: TrackingEvent) -> OutboundMessage
         key=f"tracking:event:{event.pk}:email",
         to=customer.email,
         template=service.status_email,
+        language=obj.tracking.language,
         context={
             "obj": obj,
             "customer": customer,
             "number": number,
-            "status_label": service.status_label(event.status),
-            "note": event.note,
+            # Rendered in the customer's language, as the rest of the e-mail.
+            "status_label": lazy(service.status_label, str)(event.status),
+            "note": lazy(event_note, str)(event),
             "url": tracking_url(number),
         },
     )
@@ -156,7 +176,7 @@ def status_change_many(
     *,
     queryset: models.QuerySet,
     to_status: str,
-    note: str,
+    note: str | Note,
     notify: bool,
     origin: Origin = SYSTEM,
     batch_size: int = 500,
@@ -202,7 +222,7 @@ def status_change_many(
             return total
 
 
-def event_record(*, obj: models.Model, note: str, origin: Origin = SYSTEM) -> TrackingEvent:
+def event_record(*, obj: models.Model, note: str | Note, origin: Origin = SYSTEM) -> TrackingEvent:
     """A history row without a status change (e.g. a message to the customer)."""
     return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
 
@@ -237,14 +257,15 @@ def tracked_fields_update(
     )
     if not diffs:
         return None
-    note = "; ".join(
-        f"{type(obj)._meta.get_field(c.name).verbose_name} : {_display(c.old)} → {_display(c.new)}" for c in diffs
+    note = Note(
+        "tracking.staff_edit",
+        {"model": type(obj)._meta.label_lower, "changes": [[c.name, _display(c.old), _display(c.new)] for c in diffs]},
     )
     return _record(
         item=current.tracking,
         from_status=current.status,
         to_status=current.status,
-        note=_("Modifié par l'équipe : %(changes)s") % {"changes": note},
+        note=note,
         origin=origin,
         internal=True,
     )

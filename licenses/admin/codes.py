@@ -71,14 +71,14 @@ class GenerateCodesForm(forms.Form):
         label=_("Le code expire le"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Facultatif : date après laquelle le code ne peut plus être activé."),
+        help_text=_("Facultatif : date après laquelle le code ne peut plus être activé."),
     )
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Par exemple : commande, revendeur, campagne."),
+        help_text=_("Par exemple : commande, revendeur, campagne."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -47,7 +47,7 @@ def token_refresh(request: HttpRequest, payload: RefreshIn):
 def token_revoke(request: HttpRequest, payload: RefreshIn):
     limit(request, "token", settings.LICENSE_RATE_TOKEN)
     staff_tokens.staff_token_revoke(refresh_token=payload.refresh_token)
-    return {"success": True, "message": _("Session révoquée : ses jetons ne sont plus acceptés.")}
+    return {"success": True, "message": _("Session révoquée : ses jetons ne sont plus acceptés.")}
 
 
 def _machine_licenses(machine_id: str, product: str | None):

@@ -108,7 +108,7 @@ def test_revision_journey(new_context, django_user_model, tmp_path):
 
     page.get_by_role("button", name="Accepter le devis").click()
     confirm = page.get_by_test_id("quote-confirm")
-    expect(confirm).to_contain_text("Vous acceptez le devis de 150\u202f000 FCFA pour votre Peugeot 308.")
+    expect(confirm).to_contain_text("Vous acceptez le devis de 150\u202f000\u00a0FCFA pour votre Peugeot 308.")
     expect(page.get_by_test_id("status")).to_have_text("Devis envoyé")  # nothing recorded yet
     confirm.get_by_role("button", name="Confirmer l'acceptation").click()
     expect(page).to_have_url(re.compile(rf"/tracking/{re.escape(number)}/$"))

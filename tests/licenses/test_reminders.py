@@ -73,7 +73,7 @@ def test_reminder_content_is_french_with_date_days_left_and_renewal_url(ef_produ
     run_reminders(django_capture_on_commit_callbacks)
 
     [seven] = [m for m in mail.outbox if m.to == ["week@example.com"]]
-    assert seven.subject == "EasyFacture : votre licence expire dans 5 jours"
+    assert seven.subject == "EasyFacture\u00a0: votre licence expire dans 5 jours"
     assert "Votre période d'essai de EasyFacture expire le " + local_date(week.expires_at) in seven.body
     assert "dans 5 jours" in seven.body
     assert "https://shop.example.com/easyfacture" in seven.body
@@ -81,7 +81,7 @@ def test_reminder_content_is_french_with_date_days_left_and_renewal_url(ef_produ
     assert "&#x27;" not in seven.body  # plain text: no HTML escaping
 
     [one] = [m for m in mail.outbox if m.to == ["day@example.com"]]
-    assert one.subject.startswith("EasyFacture : votre licence expire le " + local_date(day.expires_at))
+    assert one.subject.startswith("EasyFacture\u00a0: votre licence expire le " + local_date(day.expires_at))
     assert "il vous reste 1 jour." in one.body
     assert "https://shop.example.com/easyfacture" in one.body
 

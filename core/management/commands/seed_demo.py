@@ -25,9 +25,7 @@ class Command(BaseCommand):
         for module in app_modules("demo"):
             numbers.extend(module.seed())
             notes.extend(module.notes() if hasattr(module, "notes") else [])
-        self.stderr.write(
-            self.style.SUCCESS(f"Demo admin: /{settings.ADMIN_URL} user « admin », password « {password} »")
-        )
+        self.stderr.write(self.style.SUCCESS(f"Demo admin: /{settings.ADMIN_URL} user admin, password {password}"))
         for note in notes:
             self.stderr.write(note)
         self.stderr.write("Tracking numbers to try (one per line on stdout):")
