@@ -1,8 +1,21 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 
 from .models import StaffRefreshToken
+
+
+def _moment(value, short_format: str = "SHORT_DATETIME_FORMAT"):
+    """A time in the site's time zone, short ("02/12/2026 07:25"), in full on hover."""
+    if value is None:
+        return "-"
+    local = timezone.localtime(value)
+    full, short = date_format(local, "DATETIME_FORMAT"), date_format(local, short_format)
+    return format_html('<span class="nowrap" title="{}">{}</span>', full, short)
 
 
 @admin.register(StaffRefreshToken)
@@ -10,10 +23,41 @@ class StaffRefreshTokenAdmin(ReadOnlyAdmin):
     """The staff API sessions, for looking; a session is revoked by its holder
     (POST /api/v1/admin/token/revoke), by deactivating the user or changing their password."""
 
-    # Whether and why a session was revoked first: beside the admin's menu and filters,
-    # the last columns need a horizontal scroll (the family id is long and wraps).
-    list_display = ("user", "issued_at", "revoked_reason", "revoked_at", "used_at", "expires_at", "family")
+    # Whether and why a session was revoked first, with short dates and the session id cut:
+    # with one long date per column the table needed a horizontal scroll beside the admin's
+    # menu and filters.
+    list_display = ("holder", "issued", "revocation", "used", "expires", "session")
     list_filter = ("revoked_reason",)
     list_select_related = ("user",)
     search_fields = ("user__username",)
     date_hierarchy = "issued_at"
+
+    @admin.display(description=_("membre"), ordering="user__username")
+    def holder(self, obj):
+        return obj.user
+
+    @admin.display(description=_("émis le"), ordering="issued_at")
+    def issued(self, obj):
+        return _moment(obj.issued_at)
+
+    @admin.display(description=_("révocation"), ordering="revoked_at")
+    def revocation(self, obj):
+        if obj.revoked_at is None:
+            return "-"
+        reason = obj.get_revoked_reason_display()
+        return format_html('{}<br><span class="quiet">{}</span>', reason, _moment(obj.revoked_at))
+
+    @admin.display(description=_("utilisé le"), ordering="used_at")
+    def used(self, obj):
+        return _moment(obj.used_at)
+
+    @admin.display(description=_("expire le"), ordering="expires_at")
+    def expires(self, obj):
+        # The day is enough to read in a list; the time is on hover.
+        return _moment(obj.expires_at, "SHORT_DATE_FORMAT")
+
+    @admin.display(description=_("session"), ordering="family")
+    def session(self, obj):
+        # The first group identifies a session at a glance; the whole id is on hover and
+        # on the detail page.
+        return format_html('<span class="nowrap" title="{}">{}</span>', obj.family, str(obj.family)[:8])

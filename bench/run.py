@@ -146,8 +146,9 @@ def prepare_data() -> tuple[str, str]:
     log("migrate")
     manage("migrate", "--noinput", "-v", "0")
     log("seed_demo")
-    numbers = [line.strip() for line in manage("seed_demo").splitlines() if line.strip()]
-    number = next((n for n in numbers if n.startswith("REV-")), None)
+    # seed_demo ends with a table whose rows start with the tracking number.
+    numbers = re.findall(r"^(REV-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b", manage("seed_demo"), flags=re.M)
+    number = numbers[0] if numbers else None
     if number is None:
         raise BenchError(f"seed_demo printed no REV- tracking number (got {numbers!r})")
     log(f"tracking number: {number}")

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
 
 from core import views as core_views
 from licenses.api import api as licenses_api
+from tracking import views as tracking_views
 from tracking.api import api as tracking_api
 
 admin.site.site_header = f"{settings.PLATFORM_NAME} · Administration"
@@ -13,7 +13,7 @@ admin.site.site_title = settings.PLATFORM_NAME
 admin.site.index_title = _("Tableau de bord")
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="core/home.html"), name="home"),
+    path("", tracking_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),

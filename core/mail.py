@@ -1,12 +1,75 @@
 import sys
+from email.mime.image import MIMEImage
+from functools import cache
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.mail import EmailMessage, EmailMultiAlternatives, SafeMIMEMultipart
 from django.core.mail.backends.console import EmailBackend
+
+# The logo every HTML e-mail shows (templates/email/base.html: src="cid:<LOGO_CID>").
+# It travels inside the message as an inline part: most mail clients block remote
+# images until the reader allows them, and many show neither SVG nor data: URIs.
+LOGO_CID = "logo"
+LOGO_STATIC_PATH = "img/email-logo.png"
 
 
 class ConsoleBackend(EmailBackend):
-    """Console e-mails on stderr, so commands whose stdout is data (seed_demo prints
-    tracking numbers) stay parseable."""
+    """The demo's e-mails on stderr, so that commands whose stdout is for people or
+    programs (seed_demo's table) stay readable; only the text part is printed (the HTML
+    and the base64 logo would bury it), with a line saying the HTML goes with it."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("stream", sys.stderr)
         super().__init__(*args, **kwargs)
+
+    def write_message(self, message):
+        alternatives = getattr(message, "alternatives", None)
+        if not alternatives:
+            return super().write_message(message)
+        text = EmailMessage(subject=message.subject, body=message.body, from_email=message.from_email, to=message.to)
+        super().write_message(text)
+        self.stream.write("[+ HTML version with the logo, not shown on the console]\n")
+
+
+@cache
+def logo_png() -> bytes:
+    path = finders.find(LOGO_STATIC_PATH)
+    if path is None:
+        raise FileNotFoundError(f"static file {LOGO_STATIC_PATH} (the e-mail logo) not found")
+    with open(path, "rb") as file:
+        return file.read()
+
+
+class BrandedEmail(EmailMultiAlternatives):
+    """A text body with its HTML alternative, the logo attached to the HTML:
+
+        multipart/alternative
+        ├── text/plain
+        └── multipart/related
+            ├── text/html       (<img src="cid:logo">)
+            └── image/png       (Content-ID: <logo>, inline)
+
+    The logo sits beside the HTML it belongs to (RFC 2387), so a client that shows the
+    text part has no image to list as an attachment. The usual Django recipe
+    (mixed_subtype = "related") wraps the whole alternative instead. Messages that
+    reference no logo, or carry attachments, keep Django's own structure.
+    """
+
+    def __init__(self, *, subject: str, body: str, html: str, from_email: str, to: list[str]):
+        super().__init__(subject=subject, body=body, from_email=from_email, to=to)
+        self.attach_alternative(html, "text/html")
+
+    def message(self):
+        msg = super().message()
+        if self.attachments or f"cid:{LOGO_CID}" not in self.alternatives[0].content:
+            return msg
+        text_part, html_part = msg.get_payload()
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(html_part)
+        logo = MIMEImage(logo_png(), "png")
+        logo.add_header("Content-ID", f"<{LOGO_CID}>")
+        logo.add_header("Content-Disposition", "inline", filename="logo.png")
+        related.attach(logo)
+        msg.set_payload([text_part, related])
+        return msg

@@ -24,6 +24,9 @@ class OutboundMessage(Deliverable):
     to = models.CharField(_("destinataire"), max_length=254)
     subject = models.CharField(_("objet"), max_length=200, blank=True)
     body = models.TextField(_("message"))
+    # E-mails only: the HTML version sent beside `body` (its plain-text alternative),
+    # kept so the outbox shows what the customer saw. Empty for SMS and older rows.
+    html_body = models.TextField(_("message HTML"), blank=True)
     backend = models.CharField(_("backend"), max_length=100, blank=True)
     provider_id = models.CharField(_("identifiant fournisseur"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

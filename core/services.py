@@ -2,12 +2,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from . import delivery
+from .mail import BrandedEmail
 from .models import OutboundMessage
 from .retention import purge_in_batches
 from .sms import get_sms_backend
@@ -15,13 +16,16 @@ from .sms import get_sms_backend
 logger = logging.getLogger(__name__)
 
 
-def message_queue(*, channel: str, to: str, body: str, key: str, subject: str = "") -> OutboundMessage:
+def message_queue(
+    *, channel: str, to: str, body: str, key: str, subject: str = "", html_body: str = ""
+) -> OutboundMessage:
     """Record a message in the outbox and deliver it after the current transaction commits.
+    An e-mail's `html_body` is sent as the HTML alternative of its text `body`.
 
     Idempotent on `key`: queueing the same key twice keeps the first message.
     """
     message, created = OutboundMessage.objects.get_or_create(
-        key=key, defaults={"channel": channel, "to": to, "subject": subject, "body": body}
+        key=key, defaults={"channel": channel, "to": to, "subject": subject, "body": body, "html_body": html_body}
     )
     if created:
         from .tasks import deliver_message
@@ -48,7 +52,7 @@ def message_deliver(*, message_id: int) -> delivery.Outcome:
         return delivery.Outcome(sent=False, status=status)
     try:
         if message.channel == OutboundMessage.Channel.EMAIL:
-            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to])
+            _email(message).send()
             backend_name, provider_id = settings.EMAIL_BACKEND.rsplit(".", 2)[-2], ""
         else:
             backend = get_sms_backend()
@@ -61,6 +65,19 @@ def message_deliver(*, message_id: int) -> delivery.Outcome:
         )
         return outcome
     return delivery.succeed(message, sent_at=timezone.now(), backend=backend_name, provider_id=provider_id or "")
+
+
+def _email(message: OutboundMessage) -> EmailMultiAlternatives:
+    """The e-mail as stored: text and HTML, or text only for a row queued without HTML."""
+    if message.html_body:
+        return BrandedEmail(
+            subject=message.subject,
+            body=message.body,
+            html=message.html_body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
+        )
+    return EmailMultiAlternatives(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to])
 
 
 def messages_requeue_stuck(*, grace_minutes: int = 10) -> int:

@@ -1,9 +1,11 @@
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -66,15 +68,24 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None, *, bac
     if wants_json(request):
         response = JsonResponse({"error": "rate_limited", "message": message, "retry_after": retry_after}, status=429)
     else:
-        response = render(request, "core/429.html", {"message": message, "back_url": back_url}, status=429)
+        context = {"message": message, "back_url": back_url, **retry_context(retry_after)}
+        response = render(request, "core/429.html", context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def retry_context(retry_after: int) -> dict:
+    """When the visitor may try again, from the same Retry-After the response sends: the
+    local clock time (and the date when it is not today), so the page and the header agree."""
+    at = timezone.localtime() + timedelta(seconds=retry_after)
+    return {"retry_after": retry_after, "retry_at": at, "retry_same_day": at.date() == timezone.localdate()}
 
 
 def form_rate_limited(request: HttpRequest, template: str, context: dict, exception: RateLimited) -> HttpResponse:
     """A public form refused by a rate limit: the same page with what was typed, the
     wait stated above the form, status 429 and Retry-After."""
-    response = render(request, template, {**context, "rate_limited": exception.message}, status=429)
+    context = {**context, "rate_limited": exception.message, **retry_context(exception.retry_after)}
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(exception.retry_after)
     return response
 

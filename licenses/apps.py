@@ -14,5 +14,21 @@ class LicensesConfig(AppConfig):
 
         return API
 
+    # The staff pages listed under "Tableaux de bord" on the admin home (core.templatetags.platform).
+    @property
+    def dashboards(self):
+        from core.templatetags.platform import Dashboard
+
+        from .permissions import VIEW_STATS
+
+        return (
+            Dashboard(
+                title=_("Statistiques des licences"),
+                url_name="licenses:stats",
+                permission=VIEW_STATS,
+                links=((_("Exporter en CSV"), "licenses:stats-csv"),),
+            ),
+        )
+
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks

@@ -1,10 +1,12 @@
 """Demo data for the license server: the EasyFacture product, a few licenses in
 different states and unused activation codes (printed on stderr)."""
 
-import sys
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.seeding import DemoSeed
 
 from . import reference_data
 from .models import ActivationCode, License, LicenseType, Product
@@ -30,7 +32,7 @@ HEARTBEATS = {
 }
 
 
-def seed() -> list[str]:
+def seed() -> DemoSeed:
     # The product is reference data (migration 0003); made sure of here for a database
     # flushed since (a demo reset), demo data only below.
     reference_data.setup()
@@ -73,6 +75,5 @@ def seed() -> list[str]:
             product=product, license_type=LicenseType.LIFETIME, duration_days=None, count=1, notes="demo"
         )
     codes = ", ".join(unused.order_by("license_type", "code").values_list("code", flat=True)[:4])
-    sys.stderr.write(f"EasyFacture activation codes to try: {codes}\n")
-    # Tracking numbers only on stdout; licenses are not tracked items.
-    return []
+    # Licenses are not tracked items: a note, not a row of the table.
+    return DemoSeed(notes=[_("Codes d'activation EasyFacture à essayer : %(codes)s") % {"codes": codes}])

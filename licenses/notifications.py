@@ -96,6 +96,8 @@ def license_expiry_reminder_send(
             "is_trial": lic.license_type == LicenseType.TRIAL,
             "renewal_url": renewal_url(lic),
         },
+        # A license records no language (the desktop app does not send one): the site's.
+        language=settings.LANGUAGE_CODE,
     )
     return True
 

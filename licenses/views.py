@@ -85,8 +85,12 @@ def column_chart(series: Sequence[tuple[date, int]]) -> dict:
 
 
 def share_rows(buckets: Sequence[Bucket], total: int | None = None) -> list[dict]:
-    """Rows of a breakdown table with each share of the total (for a bar in the row)."""
+    """Rows of a breakdown table with each share of the total (for a bar in the row); none
+    when there is nothing to count, so that the table says "Aucune donnée" instead of a
+    column of zeros."""
     total = sum(b.value for b in buckets) if total is None else total
+    if not total:
+        return []
     peak = max((b.value for b in buckets), default=0)
     return [
         {

@@ -2,9 +2,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.seeding import DemoItem, DemoSeed
 
 from .models import Rental, RentalVehicle
 from .services import rental_create, rental_status_change
+from .tracking import SERVICE
 
 FLEET = [
     ("Toyota Yaris automatique", "Toyota", "Yaris", "DK-1001-LC", 5, Decimal("25000")),
@@ -14,10 +18,10 @@ FLEET = [
 ]
 
 
-def seed() -> list[str]:
+def seed() -> DemoSeed:
     vehicles = {}
     for name, make, model, plate, seats, rate in FLEET:
-        vehicles[plate], _ = RentalVehicle.objects.get_or_create(
+        vehicles[plate], _created = RentalVehicle.objects.get_or_create(
             plate=plate, defaults={"name": name, "make": make, "model": model, "seats": seats, "daily_rate": rate}
         )
     email = "demo.loc@example.com"
@@ -36,4 +40,8 @@ def seed() -> list[str]:
         rental_status_change(
             rental=rental, to_status=Rental.Status.CONFIRMEE, note="Réservation confirmée, véhicule préparé."
         )
-    return [rental.tracking.number]
+    hint = _("location confirmée ; essayez d'en réserver une autre sur /locations/")
+    item = DemoItem(
+        number=rental.tracking.number, service=str(SERVICE.label), state=rental.get_status_display(), hint=str(hint)
+    )
+    return DemoSeed(items=[item])

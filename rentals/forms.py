@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ClientFieldsMixin
+from core.forms import ClientFieldsMixin, date_input, no_earlier_than_today
 
 from .models import RentalVehicle
 
@@ -20,9 +20,13 @@ class VehicleChoiceField(forms.ModelChoiceField):
 
 class RentalRequestForm(forms.Form):
     vehicle = VehicleChoiceField(label=_("Véhicule"), queryset=RentalVehicle.objects.filter(is_active=True))
-    start_date = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("Au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Du"), widget=date_input())
+    end_date = forms.DateField(label=_("Au (inclus)"), widget=date_input())
     pickup_place = forms.CharField(label=_("Lieu de prise en charge"), max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        no_earlier_than_today(self.fields["start_date"], self.fields["end_date"])
 
     def clean(self):
         data = super().clean()

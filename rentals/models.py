@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.money import CURRENCY_CHOICES
+from core.money import CURRENCY_CHOICES, Money
 from tracking.models import Trackable
 
 
@@ -71,3 +71,7 @@ class Rental(Trackable):
 
     def __str__(self) -> str:
         return f"{self.tracking.number} · {self.vehicle}"
+
+    @property
+    def daily_rate_money(self) -> Money:
+        return Money(self.daily_rate, self.currency)

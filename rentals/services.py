@@ -127,6 +127,7 @@ def rental_create(
             "url": tracking_url(item.number),
             "hold_hours": settings.RENTAL_HOLD_HOURS,
         },
+        language=item.language,
     )
     return rental
 

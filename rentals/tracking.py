@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from core.masking import mask_contacts
 from core.money import Money
@@ -55,6 +56,15 @@ def details(rental: Rental) -> dict:
     }
 
 
+def expected_delay(rental: Rental) -> str:
+    hours = settings.RENTAL_HOLD_HOURS
+    return ngettext(
+        "Notre équipe confirme votre location sous %(hours)s heure. Le véhicule vous est réservé d'ici là.",
+        "Notre équipe confirme votre location sous %(hours)s heures. Le véhicule vous est réservé d'ici là.",
+        hours,
+    ) % {"hours": hours}
+
+
 def customer(rental: Rental) -> Customer:
     return Customer(name=rental.client_name, email=rental.client_email, phone=rental.client_phone)
 
@@ -77,4 +87,7 @@ SERVICE = TrackedService(
     customer=customer,
     select_related=("vehicle",),
     notes=NOTES,
+    request_url="rentals:request",
+    description=_("Choisissez un véhicule et vos dates : le prix est calculé tout de suite."),
+    expected_delay=expected_delay,
 )

@@ -1,25 +1,48 @@
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from core import limits
 from core.errors import RateLimited
+from core.money import CURRENCY_SYMBOLS, ZERO_DECIMAL_CURRENCIES
 from core.origin import Origin
 from core.views import form_rate_limited
 from tracking.shortcuts import remember_number
 
 from .forms import RentalForm
-from .models import RentalVehicle
+from .selectors import fleet_for_booking
 from .services import VehicleUnavailable, rental_create
 
 TEMPLATE = "rentals/request_form.html"
 
 
 def _context(form: RentalForm) -> dict:
-    fleet = list(RentalVehicle.objects.filter(is_active=True))
-    rates = {str(v.pk): [str(v.daily_rate), v.currency] for v in fleet}
-    return {"form": form, "fleet": fleet, "rates": rates}
+    fleet = fleet_for_booking()
+    # For the live price preview and the "already booked" warning (rental.js).
+    cars = {
+        str(car.vehicle.pk): {
+            "rate": str(car.daily_rate.amount),
+            "currency": car.daily_rate.currency,
+            "booked": [[start.isoformat(), end.isoformat()] for start, end in car.booked],
+        }
+        for car in fleet
+    }
+    return {"form": form, "fleet": fleet, "cars": cars, "preview_text": _preview_text()}
+
+
+def _preview_text() -> dict:
+    """The words rental.js needs, translated here (the script has no catalogue)."""
+    return {
+        # Both forms: the script picks one with Intl.PluralRules for the page's language.
+        "days": {"one": gettext("%(n)s jour"), "other": gettext("%(n)s jours")},
+        "booked": gettext(
+            "Ce véhicule est déjà réservé du %(start)s au %(end)s : choisissez d'autres dates ou un autre véhicule."
+        ),
+        "symbols": CURRENCY_SYMBOLS,
+        "zero_decimal": sorted(ZERO_DECIMAL_CURRENCIES),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,16 +1,21 @@
 """Demo revisions, one per interesting status. Identified by their e-mail address so
-that re-running the seed finds them instead of creating new ones."""
+that re-running the seed finds them instead of creating new ones (except the quote to
+accept, made again once answered)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.origin import SYSTEM
+from core.seeding import DemoItem, DemoSeed
 
 from .models import Revision
 from .quote_links import quote_link_url, quote_token
 from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change
+from .tracking import SERVICE
 
 QUOTE_EMAIL = "demo.rev.quote@example.com"
 
@@ -54,60 +59,85 @@ DEMO = [
 ]
 
 
-def seed() -> list[str]:
-    numbers = []
-    for email, name, phone, make, model, year, plate, km, problem, stage in DEMO:
-        revision = Revision.objects.select_related("tracking").filter(client_email=email).first()
-        if revision is None:
-            revision = revision_create(
-                client_name=name,
-                client_email=email,
-                client_phone=phone,
-                vehicle_make=make,
-                vehicle_model=model,
-                vehicle_year=year,
-                vehicle_plate=plate,
-                mileage=km,
-                problem_description=problem,
-                preferred_date=timezone.localdate() + timedelta(days=3),
-            )
-            if stage in {"quote", "progress"}:
-                revision = revision_quote_send(
-                    revision=revision,
-                    diagnostic="Courroie de distribution usée, tendeur fatigué."
-                    if stage == "quote"
-                    else "Plaquettes avant usées à 90 %, disques dans les tolérances.",
-                    amount=Decimal("150000") if stage == "quote" else Decimal("85000"),
-                    interventions="Remplacement courroie de distribution\nVidange"
-                    if stage == "quote"
-                    else "Remplacement plaquettes avant",
-                    parts="Courroie de distribution\nFiltre à huile" if stage == "quote" else "Plaquettes avant",
-                    notify=True,
-                )
-            if stage == "progress":
-                # As the customer does: with the signed link the quote e-mail carries.
-                revision = revision_quote_decide(
-                    revision=revision,
-                    accept=True,
-                    token=quote_token(revision=revision),
-                    quote_version=revision.quote_version,
-                    origin=SYSTEM,
-                )
-                revision_status_change(
-                    revision=revision, to_status=Revision.Status.EN_COURS, note="Véhicule pris en charge à l'atelier."
-                )
-        numbers.append(revision.tracking.number)
-    return numbers
-
-
-def notes() -> list[str]:
-    """What seed_demo prints for a person trying the demo: the tracking number alone
-    only shows the quote, answering it needs the signed link its e-mail carries."""
-    revision = (
-        Revision.objects.select_related("tracking")
-        .filter(client_email=QUOTE_EMAIL, status=Revision.Status.DEVIS_ENVOYE)
-        .first()
+def _create(email, name, phone, make, model, year, plate, km, problem, stage) -> Revision:
+    revision = revision_create(
+        client_name=name,
+        client_email=email,
+        client_phone=phone,
+        vehicle_make=make,
+        vehicle_model=model,
+        vehicle_year=year,
+        vehicle_plate=plate,
+        mileage=km,
+        problem_description=problem,
+        preferred_date=timezone.localdate() + timedelta(days=3),
     )
-    if revision is None:
-        return []
-    return [f"Quote to accept or decline ({revision.tracking.number}): {quote_link_url(revision=revision)}"]
+    if stage in {"quote", "progress"}:
+        revision = revision_quote_send(
+            revision=revision,
+            diagnostic="Courroie de distribution usée, tendeur fatigué."
+            if stage == "quote"
+            else "Plaquettes avant usées à 90 %, disques dans les tolérances.",
+            amount=Decimal("150000") if stage == "quote" else Decimal("85000"),
+            interventions="Remplacement courroie de distribution\nVidange"
+            if stage == "quote"
+            else "Remplacement plaquettes avant",
+            parts="Courroie de distribution\nFiltre à huile" if stage == "quote" else "Plaquettes avant",
+            notify=True,
+        )
+    if stage == "progress":
+        # As the customer does: with the signed link the quote e-mail carries.
+        revision = revision_quote_decide(
+            revision=revision,
+            accept=True,
+            token=quote_token(revision=revision),
+            quote_version=revision.quote_version,
+            origin=SYSTEM,
+        )
+        revision_status_change(
+            revision=revision, to_status=Revision.Status.EN_COURS, note="Véhicule pris en charge à l'atelier."
+        )
+    return revision
+
+
+def _existing(email: str, stage: str) -> Revision | None:
+    found = Revision.objects.select_related("tracking").filter(client_email=email).order_by("-pk")
+    if stage == "quote":
+        # The quote to accept is used up once someone answers it (or it expires): a new
+        # run makes a fresh one, so the demo always has a quote waiting.
+        found = found.filter(status=Revision.Status.DEVIS_ENVOYE, quote_sent_at__gt=_validity_cutoff())
+    return found.first()
+
+
+def _validity_cutoff():
+    return timezone.now() - timedelta(days=settings.REVISION_QUOTE_VALIDITY_DAYS)
+
+
+HINTS = {
+    "quote": _("devis à accepter : ouvrez le lien ci-dessous"),
+    "new": _("demande reçue : envoyez son devis dans l'admin (Révisions → Valider le devis)"),
+    "progress": _("travaux en cours : terminez-les dans l'admin (Changer le statut)"),
+}
+
+
+def seed() -> DemoSeed:
+    result = DemoSeed()
+    for row in DEMO:
+        email, stage = row[0], row[-1]
+        revision = _existing(email, stage) or _create(*row)
+        result.items.append(
+            DemoItem(
+                number=revision.tracking.number,
+                service=str(SERVICE.label),
+                state=revision.get_status_display(),
+                hint=str(HINTS[stage]),
+            )
+        )
+        if stage == "quote":
+            # The number alone only shows the quote: answering it needs the signed link
+            # its e-mail carries.
+            result.notes.append(
+                _("Lien du devis à accepter (%(number)s) : %(link)s")
+                % {"number": revision.tracking.number, "link": quote_link_url(revision=revision)}
+            )
+    return result

@@ -1,11 +1,11 @@
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ClientFieldsMixin
-from core.money import CURRENCY_CHOICES
+from core.forms import ClientFieldsMixin, date_input, no_earlier_than_today
+from core.money import CURRENCY_CHOICES, CURRENCY_SYMBOLS, ZERO_DECIMAL_CURRENCIES, format_money
 
 from .models import Revision
 from .quote_links import MAX_TOKEN_LENGTH
@@ -15,14 +15,21 @@ class RevisionRequestForm(ClientFieldsMixin, forms.Form):
     vehicle_make = forms.CharField(label=_("Marque"), max_length=60)
     vehicle_model = forms.CharField(label=_("Modèle"), max_length=60)
     vehicle_year = forms.IntegerField(label=_("Année"), min_value=1950)
-    vehicle_plate = forms.CharField(label=_("Immatriculation"), max_length=20)
+    vehicle_plate = forms.CharField(
+        label=_("Immatriculation"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
     mileage = forms.IntegerField(label=_("Kilométrage (km)"), min_value=0, max_value=2_000_000)
     problem_description = forms.CharField(
         label=_("Problème constaté"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
-    preferred_date = forms.DateField(
-        label=_("Date souhaitée"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    preferred_date = forms.DateField(label=_("Date souhaitée"), required=False, widget=date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        no_earlier_than_today(self.fields["preferred_date"])
+        self.fields["vehicle_year"].widget.attrs["max"] = timezone.localdate().year + 1
 
     def clean_vehicle_year(self) -> int:
         year = self.cleaned_data["vehicle_year"]
@@ -39,11 +46,11 @@ class RevisionRequestForm(ClientFieldsMixin, forms.Form):
 
 class QuoteForm(forms.Form):
     diagnostic = forms.CharField(label=_("Diagnostic technique"), widget=forms.Textarea(attrs={"rows": 4}))
+    # In `currency` units. No min_value: its message would read "≥ 0,01" even in FCFA.
     amount = forms.DecimalField(
         label=_("Montant du devis"),
         max_digits=12,
         decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text=_("Ce montant sera communiqué au client."),
     )
     currency = forms.ChoiceField(label=_("Devise"), choices=CURRENCY_CHOICES, initial="XOF")
@@ -51,13 +58,34 @@ class QuoteForm(forms.Form):
         label=_("Interventions prévues"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     parts = forms.CharField(label=_("Pièces nécessaires"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    notify = forms.BooleanField(label=_("Notifier le client (e-mail et SMS)"), required=False, initial=True)
+    # A quote goes by e-mail and SMS; a status change (tracking.forms.StatusForm) by e-mail only.
+    notify = forms.BooleanField(label=_("Prévenir le client par e-mail et SMS"), required=False, initial=True)
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("Le montant du devis doit être supérieur à zéro."))
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        amount, currency = data.get("amount"), data.get("currency")
+        # The franc CFA has no cents: 150000.50 FCFA cannot be written on a quote.
+        if amount is not None and currency in ZERO_DECIMAL_CURRENCIES and amount != amount.to_integral_value():
+            message = _("Pas de centimes en %(currency)s : indiquez un montant entier, par exemple %(example)s.")
+            symbol = CURRENCY_SYMBOLS.get(currency, currency)
+            example = format_money(amount.to_integral_value(rounding=ROUND_DOWN), currency)
+            self.add_error("amount", message % {"currency": symbol, "example": example})
+        return data
 
     @classmethod
     def for_revision(cls, revision: Revision, data=None):
+        amount = revision.quote_amount
+        if amount is not None and revision.quote_currency in ZERO_DECIMAL_CURRENCIES:
+            amount = amount.to_integral_value()  # "150000", not "150000.00", in the field
         initial = {
             "diagnostic": revision.diagnostic,
-            "amount": revision.quote_amount,
+            "amount": amount,
             "currency": revision.quote_currency,
             "interventions": revision.planned_interventions,
             "parts": revision.needed_parts,

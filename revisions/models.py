@@ -1,5 +1,9 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import CURRENCY_CHOICES
@@ -62,6 +66,17 @@ class Revision(Trackable):
 
     def __str__(self) -> str:
         return f"{self.tracking.number} · {self.vehicle_make} {self.vehicle_model}"
+
+    @property
+    def quote_valid_until(self):
+        """When the quote sent last stops being acceptable (REVISION_QUOTE_VALIDITY_DAYS)."""
+        if self.quote_sent_at is None:
+            return None
+        return self.quote_sent_at + timedelta(days=settings.REVISION_QUOTE_VALIDITY_DAYS)
+
+    @property
+    def quote_expired(self) -> bool:
+        return self.quote_valid_until is not None and timezone.now() > self.quote_valid_until
 
     @property
     def vehicle_label(self) -> str:

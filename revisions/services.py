@@ -6,18 +6,20 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import Money, quantize
-from core.notify import notify_email, notify_sms, tracking_url
+from core.notify import notify_email, notify_sms, text_lines, tracking_url
 from core.origin import SYSTEM, Origin
 from tracking.notes import Note
 from tracking.services import status_change, status_transition, tracked_fields_update, tracked_item_allocate
 
 from .models import Revision
 from .quote_links import quote_link_url, quote_link_version
+from .tracking import expected_delay
 
 S = Revision.Status
 
@@ -30,6 +32,7 @@ class RevisionError(DomainError):
     QUOTE_LINK_OUTDATED = "QUOTE_LINK_OUTDATED"  # genuine, but not for the version answered
     QUOTE_OUTDATED = "QUOTE_OUTDATED"  # staff sent a new quote since the customer saw it
     QUOTE_NOT_PENDING = "QUOTE_NOT_PENDING"
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"  # past its validity date: staff send a new one
 
 
 def _lock(revision: Revision) -> None:
@@ -38,18 +41,30 @@ def _lock(revision: Revision) -> None:
 
 
 def _quote_notify(*, revision: Revision, key: str) -> None:
-    """The quote by e-mail and SMS, with the signed link that lets the customer answer it."""
-    number = revision.tracking.number
+    """The quote by e-mail and SMS, with the signed link that lets the customer answer it,
+    in the language the customer made the request in."""
+    number, language = revision.tracking.number, revision.tracking.language
     context = {
         "revision": revision,
         "number": number,
         "quote": Money(revision.quote_amount, revision.quote_currency),
+        # Staff type one intervention or part per line: the e-mail lists them as bullets.
+        "interventions": text_lines(revision.planned_interventions),
+        "parts": text_lines(revision.needed_parts),
         "url": tracking_url(number),
         "link": quote_link_url(revision=revision),
         "link_days": settings.REVISION_QUOTE_LINK_DAYS,
     }
-    notify_email(key=f"{key}:email", to=revision.client_email, template="revisions/email/quote", context=context)
-    notify_sms(key=f"{key}:sms", to=revision.client_phone, template="revisions/email/quote", context=context)
+    notify_email(
+        key=f"{key}:email",
+        to=revision.client_email,
+        template="revisions/email/quote",
+        context=context,
+        language=language,
+    )
+    notify_sms(
+        key=f"{key}:sms", to=revision.client_phone, template="revisions/email/quote", context=context, language=language
+    )
 
 
 @transaction.atomic
@@ -89,7 +104,14 @@ def revision_create(
         key=f"revision:{revision.pk}:created:email",
         to=revision.client_email,
         template="revisions/email/created",
-        context={"revision": revision, "number": item.number, "url": tracking_url(item.number)},
+        context={
+            "revision": revision,
+            "number": item.number,
+            "url": tracking_url(item.number),
+            # Rendered in the customer's language, as the rest of the e-mail.
+            "expected_delay": lazy(expected_delay, str)(revision),
+        },
+        language=item.language,
     )
     return revision
 
@@ -212,6 +234,12 @@ def revision_quote_require_pending(*, revision: Revision) -> None:
     le lien" checks it before counting, so a press on an answered quote costs nothing)."""
     if revision.status != S.DEVIS_ENVOYE:
         raise RevisionError(RevisionError.QUOTE_NOT_PENDING, _("Ce devis n'attend plus de réponse."))
+    if revision.quote_expired:
+        raise RevisionError(
+            RevisionError.QUOTE_EXPIRED,
+            _("Ce devis n'est plus valable depuis le %(date)s : contactez l'atelier pour un nouveau devis.")
+            % {"date": formats.date_format(timezone.localtime(revision.quote_valid_until), "d/m/Y")},
+        )
 
 
 def revision_quote_link_send(*, revision: Revision) -> None:

@@ -1,7 +1,9 @@
 """How revisions appear in unified tracking (registered from RevisionsConfig.ready)."""
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.masking import mask_contacts
 from core.money import Money
@@ -37,7 +39,9 @@ def check_transitions(transitions: dict[str, frozenset[str]]) -> None:
 
 STEPS = (
     Step("recu", _("Reçu"), frozenset({S.EN_ATTENTE})),
-    Step("valide", _("Validé"), frozenset({S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE})),
+    # "Devis", not "Validé": nothing is validated until the customer agrees. The key stays
+    # (it is part of the public JSON).
+    Step("valide", _("Devis"), frozenset({S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE})),
     Step("en_cours", _("En cours"), frozenset({S.EN_COURS})),
     Step("termine", _("Terminé"), frozenset({S.TERMINE})),
 )
@@ -70,8 +74,18 @@ def details(rev: Revision) -> dict:
         "interventions": mask_contacts(rev.planned_interventions) or None,
         "parts": mask_contacts(rev.needed_parts) or None,
         "quote_sent_at": rev.quote_sent_at.isoformat() if rev.quote_sent_at else None,
-        "can_decide_quote": rev.status == S.DEVIS_ENVOYE,
+        "quote_valid_until": rev.quote_valid_until.isoformat() if rev.quote_valid_until else None,
+        "can_decide_quote": rev.status == S.DEVIS_ENVOYE and not rev.quote_expired,
     }
+
+
+def expected_delay(rev: Revision) -> str:
+    days = settings.REVISION_RESPONSE_DAYS
+    return ngettext(
+        "Notre atelier vous envoie un diagnostic et un devis sous %(days)s jour ouvré, par e-mail et SMS.",
+        "Notre atelier vous envoie un diagnostic et un devis sous %(days)s jours ouvrés, par e-mail et SMS.",
+        days,
+    ) % {"days": days}
 
 
 def customer(rev: Revision) -> Customer:
@@ -97,4 +111,7 @@ SERVICE = TrackedService(
     status_email="revisions/email/status",
     customer=customer,
     notes=NOTES,
+    request_url="revisions:request",
+    description=_("Décrivez le problème, recevez un diagnostic et un devis, acceptez-le en ligne."),
+    expected_delay=expected_delay,
 )

@@ -94,22 +94,26 @@ def _link_resend_limit(request: HttpRequest, revision: Revision) -> None:
 
     The daily cap is checked first and counted only for a link actually sent, so that
     presses refused by the 2-minute limit do not use up the day's allowance."""
-    message = _(
-        "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
-        "Vous pourrez en demander un autre dans %(wait)s."
-    )
     per_ip = {
         "group": "revisions.quote-link-resend:ip",
         "rate": LINK_RESEND_RATE_PER_IP,
         "ident": f"{revision.pk}:{client_ip_key(request)}",
     }
-    limits.check(request, **per_ip, message=message)
+    # Each refusal says which limit it is: the day's cap is not "a link was just sent".
+    day_cap = _(
+        "Vous avez déjà demandé plusieurs liens aujourd'hui : vérifiez vos e-mails et vos SMS. "
+        "Vous pourrez en demander un autre dans %(wait)s."
+    )
+    limits.check(request, **per_ip, message=day_cap)
     limits.enforce(
         request,
         group="revisions.quote-link-resend",
         rate=LINK_RESEND_RATE_PER_REVISION,
         ident=str(revision.pk),
-        message=message,
+        message=_(
+            "Un lien vient déjà d'être envoyé : vérifiez vos e-mails et vos SMS. "
+            "Vous pourrez en demander un autre dans %(wait)s."
+        ),
     )
     limits.count(request, **per_ip)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from rentals.models import RentalVehicle
 from rentals.services import rental_create
-from revisions.services import revision_create
+from revisions.services import revision_create, revision_quote_send
 
 
 class RentalVehicleFactory(factory.django.DjangoModelFactory):
@@ -37,6 +37,32 @@ def make_revision(**overrides):
     }
     data.update(overrides)
     return revision_create(**data)
+
+
+def make_quoted_revision(*, amount=Decimal("150000"), **overrides):
+    """A revision whose quote was sent (not notified): diagnostic, two interventions, two parts."""
+    return revision_quote_send(
+        revision=make_revision(**overrides),
+        diagnostic="Courroie de distribution usée",
+        amount=amount,
+        interventions="Remplacement courroie\nVidange",
+        parts="Courroie\nFiltre à huile",
+        notify=False,
+    )
+
+
+def rental_form_data(vehicle, *, start=None, days=2) -> dict:
+    """What a customer posts to /locations/ for `vehicle` (start: in 3 days by default)."""
+    start = start or timezone.localdate() + timedelta(days=3)
+    return {
+        "vehicle": vehicle.pk,
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=days - 1)).isoformat(),
+        "pickup_place": "Dakar Plateau",
+        "client_name": "Ibrahima Fall",
+        "client_email": "ib@example.com",
+        "client_phone": "+221 70 123 45 67",
+    }
 
 
 def make_rental(vehicle=None, start_in_days=5, days=3, **overrides):

@@ -93,11 +93,11 @@ def test_setup_reference_data_twice_creates_nothing_new_and_keeps_admin_edits():
 
 
 @pytest.mark.django_db
-def test_seed_demo_still_creates_demo_data_and_is_idempotent(capsys):
+def test_seed_demo_still_creates_demo_data_and_is_idempotent():
     call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
     counts = (Product.objects.count(), License.objects.count(), ActivationCode.objects.count())
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("seed_demo", stdout=(out := io.StringIO()), stderr=io.StringIO())
 
     assert counts[0] == 1 and counts[1] == 5 and counts[2] >= 4
     assert (Product.objects.count(), License.objects.count(), ActivationCode.objects.count()) == counts
-    assert "EasyFacture activation codes to try" in capsys.readouterr().err
+    assert "Codes d'activation EasyFacture à essayer" in out.getvalue()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import OutboundMessage
 from rentals.models import Rental
@@ -109,7 +109,7 @@ def test_staff_cannot_confirm_an_expired_request():
 def test_staff_status_page_does_not_offer_expiry(staff_client):
     rental = make_rental()
     page = staff_client.get(f"/admin/rentals/rental/{rental.pk}/statut/")
-    assert [c[0] for c in page.context["form"].fields["to_status"].choices] == ["confirmee", "annulee"]
+    assert [c[0] for c in page.context["form"].fields["to_status"].choices] == ["", "confirmee", "annulee"]
 
 
 def test_expired_request_is_shown_as_such_on_the_tracking_page(client):
@@ -171,6 +171,7 @@ def test_a_request_staff_are_confirming_right_now_is_not_expired_under_them():
 
 def test_the_booking_email_tells_the_customer_how_long_the_car_is_held(settings, django_capture_on_commit_callbacks):
     settings.RENTAL_HOLD_HOURS = 24
-    with django_capture_on_commit_callbacks(execute=True):
+    # A request made in French (the e-mail follows the language the request was made in).
+    with django_capture_on_commit_callbacks(execute=True), translation.override("fr"):
         make_rental()
     assert "réservé pendant 24 heures" in mail.outbox[-1].body

@@ -8,7 +8,7 @@ from rentals.models import Rental
 from rentals.services import VehicleUnavailable, rental_price, rental_status_change
 from tests.concurrency import run_at_once
 
-from .factories import RentalVehicleFactory, make_rental
+from .factories import RentalVehicleFactory, make_rental, rental_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +57,7 @@ def test_database_refuses_overlap_even_without_the_service_check():
 def test_public_form_books_a_vehicle(client, django_capture_on_commit_callbacks):
     vehicle = RentalVehicleFactory(daily_rate=Decimal("20000"))
     start = timezone.localdate() + timedelta(days=2)
-    data = {
-        "vehicle": vehicle.pk,
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=1)).isoformat(),
-        "pickup_place": "Dakar Plateau",
-        "client_name": "Ibrahima Fall",
-        "client_email": "ib@example.com",
-        "client_phone": "+221 70 123 45 67",
-    }
+    data = rental_form_data(vehicle, start=start)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/locations/", data)
     assert response.status_code == 302

@@ -158,7 +158,7 @@ def test_admin_status_page_moves_the_revision_along(staff_client):
     Revision.objects.filter(pk=revision.pk).update(status="devis_accepte")
     url = f"/admin/revisions/revision/{revision.pk}/statut/"
     page = staff_client.get(url)
-    assert [c[0] for c in page.context["form"].fields["to_status"].choices] == ["en_cours", "annule"]
+    assert [c[0] for c in page.context["form"].fields["to_status"].choices] == ["", "en_cours", "annule"]
     response = staff_client.post(url, {"to_status": "en_cours", "note": "Pris en charge"})
     assert response.status_code == 302
     assert Revision.objects.get(pk=revision.pk).status == "en_cours"
@@ -631,14 +631,54 @@ def test_an_open_status_that_cannot_be_cancelled_stops_the_start_up():
 def test_seed_demo_prints_a_working_decision_link_and_stays_idempotent(client):
     out, err = StringIO(), StringIO()
     call_command("seed_demo", stdout=out, stderr=err)
-    call_command("seed_demo", stdout=StringIO(), stderr=(err2 := StringIO()))
+    call_command("seed_demo", stdout=(out2 := StringIO()), stderr=StringIO())
     assert Revision.objects.filter(client_email="demo.rev.quote@example.com").count() == 1
-    lines = [line for line in err2.getvalue().splitlines() if "?devis=" in line]
+    lines = [line for line in out2.getvalue().splitlines() if "?devis=" in line]
     assert len(lines) == 1
     number = lines[0].split("(")[1].split(")")[0]
-    assert number in out.getvalue().split()
+    table_rows = [line for line in out.getvalue().splitlines() if line.startswith(number)]
+    assert len(table_rows) == 1 and "devis à accepter" in table_rows[0] and "Devis envoyé" in table_rows[0]
     page = client.get(_link_path(lines[0])).content.decode()
     assert "Accepter le devis" in page
+
+
+def test_seed_demo_prints_one_labelled_table_once(settings):
+    # given the address bin/demo serves on
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    # when the demo is seeded
+    call_command("seed_demo", stdout=(out := StringIO()), stderr=StringIO())
+    text = out.getvalue()
+    # then one table lists every demo number with its service, state and what to try
+    header = [line for line in text.splitlines() if line.startswith("Numéro")]
+    assert len(header) == 1 and all(word in header[0] for word in ("Service", "État", "À essayer"))
+    rows = [line for line in text.splitlines() if line[:4] in {"REV-", "LOC-"}]
+    assert len(rows) == 4 and len({row.split()[0] for row in rows}) == 4
+    assert any("Location de véhicule" in row and "Confirmée" in row for row in rows)
+    # and the links use the served address
+    assert "http://127.0.0.1:8123/tracking/" in text and "localhost:8000" not in text
+
+
+def test_seed_demo_again_after_the_quote_was_answered_gives_a_fresh_quote_to_accept(client):
+    # given the demo's quote, accepted through its link
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    answered = Revision.objects.get(client_email="demo.rev.quote@example.com")
+    revision_quote_decide(
+        revision=answered,
+        accept=True,
+        token=quote_token(revision=answered),
+        quote_version=answered.quote_version,
+        origin=SYSTEM,
+    )
+    # when the demo is seeded again
+    call_command("seed_demo", stdout=(out := StringIO()), stderr=StringIO())
+    # then a new quote waits for an answer, with its own link
+    fresh = Revision.objects.filter(client_email="demo.rev.quote@example.com").exclude(pk=answered.pk).get()
+    assert fresh.status == Revision.Status.DEVIS_ENVOYE
+    link = next(line for line in out.getvalue().splitlines() if "?devis=" in line)
+    assert fresh.tracking.number in link and "Accepter le devis" in client.get(_link_path(link)).content.decode()
+    # and running it once more makes nothing new
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    assert Revision.objects.filter(client_email="demo.rev.quote@example.com").count() == 2
 
 
 def test_change_page_links_to_quote_and_status_pages(staff_client):

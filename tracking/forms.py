@@ -11,4 +11,6 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = choices
+        # Nothing preselected: the first allowed status is often "Annulé", one click on
+        # "Enregistrer" must not cancel a customer's request.
+        self.fields["to_status"].choices = [("", "---------"), *choices]

@@ -60,6 +60,13 @@ class TrackedService:
     # History notes the service writes, by key (see tracking.notes): shown in the
     # reader's language.
     notes: dict[str, Any] = field(default_factory=dict)
+    # The public request form (a URL name) and one sentence about the service: the home
+    # page offers every service that has one, the lookup page's legend lists them all.
+    request_url: str = ""
+    description: Any = ""
+    # What the customer waits for after asking ("a quote within 2 working days"), shown
+    # on the confirmation page; a function of the object, or None.
+    expected_delay: Callable[[Any], str] | None = None
 
     def status_label(self, status: str) -> str:
         return str(self.status_choices(status).label) if status in self.status_choices.values else status

@@ -45,6 +45,11 @@ class TrackingView:
     quote: Money | None
     history: list[HistoryEntry]
 
+    @property
+    def expected_delay(self) -> str:
+        """What the customer waits for now that the request is in (confirmation page)."""
+        return self.service.expected_delay(self.obj) if self.service.expected_delay else ""
+
     def as_json(self) -> dict:
         return {
             "tracking_number": self.number,

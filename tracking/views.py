@@ -7,6 +7,13 @@ from .shortcuts import find_or_refuse, remember_number
 
 
 @require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The platform's home: the tracking form and every service customers can ask for."""
+    services = [service for service in registry.all_services() if service.request_url]
+    return render(request, "core/home.html", {"services": services})
+
+
+@require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("number", "").strip()
     if not raw:

@@ -132,6 +132,11 @@ TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="
 # Days the signed link in a quote's e-mail/SMS lets the customer accept or decline it
 # (a re-sent link starts again; a new quote makes older links outdated at once).
 REVISION_QUOTE_LINK_DAYS = env.int("REVISION_QUOTE_LINK_DAYS", default=30)
+# Days a quote stays valid after it is sent (shown on the page and in the e-mail); after
+# that it can no longer be accepted: staff send a new one.
+REVISION_QUOTE_VALIDITY_DAYS = env.int("REVISION_QUOTE_VALIDITY_DAYS", default=30)
+# Working days the workshop takes to send its diagnostic and quote (confirmation page).
+REVISION_RESPONSE_DAYS = env.int("REVISION_RESPONSE_DAYS", default=2)
 # --- Rentals ---
 # Hours a rental request holds its car until staff confirm it; then it expires
 # (beat job rentals.expire_holds, every 15 minutes) and the dates are free again.

@@ -5,12 +5,19 @@ process memory; without a broker Celery runs tasks eagerly, so `bin/demo` works 
 a machine with only Python.
 """
 
+from urllib.parse import urlsplit
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env, redis_cache
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-demo-key-not-for-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])  # noqa: S104
+# bin/demo on ADDR=0.0.0.0:8000 sets SITE_URL to this machine's address: a phone opening
+# the links of the demo's e-mails must be let in.
+_site_host = urlsplit(env.str("SITE_URL", default="")).hostname
+if _site_host and _site_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_site_host)
 # Without LICENSE_SIGNING_KEYS, license keys are signed with a key derived from SECRET_KEY.
 LICENSE_DERIVED_SIGNING_KEY = True
 
@@ -29,11 +36,9 @@ if not CELERY_BROKER_URL:
     # No broker: run tasks in-process (still after commit), so the demo sends its e-mails.
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BASE_DIR / "var" / "celery"),
-        "data_folder_out": str(BASE_DIR / "var" / "celery"),
-    }
+    # Eager tasks still open a producer: an in-memory one, named so that kombu does not
+    # warn about a missing hostname at the first e-mail.
+    CELERY_BROKER_URL = "memory://localhost/"
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 
 from ..models import LicenseEvent
+from .common import local_times
 
 
 @admin.register(LicenseEvent)
@@ -58,4 +59,4 @@ class LicenseEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Détails"))
     def details_display(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.details, ensure_ascii=False, indent=2))
+        return format_html("<pre>{}</pre>", json.dumps(local_times(obj.details), ensure_ascii=False, indent=2))

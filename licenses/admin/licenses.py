@@ -24,7 +24,7 @@ from .. import permissions
 from ..models import License
 from ..selectors import STATUS_LABELS, status_q
 from ..services import license_extend, license_reinstate, license_revoke, license_update
-from .common import RefuseForbiddenActions, when
+from .common import RefuseForbiddenActions, local_times, when
 
 DEFAULT_REVOKE_REASON = _("Révoquée depuis l'admin")
 ACTIVITY_ROWS = 50
@@ -225,7 +225,7 @@ class LicenseAdmin(EditThroughServiceMixin, RefuseForbiddenActions, admin.ModelA
             return "-"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td class="nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
                     when(e.created_at),
@@ -234,7 +234,7 @@ class LicenseAdmin(EditThroughServiceMixin, RefuseForbiddenActions, admin.ModelA
                     e.ip_address or "",
                     e.app_version,
                     Truncator(e.os_info or e.user_agent).chars(60),
-                    json.dumps(e.details, ensure_ascii=False) if e.details else "",
+                    json.dumps(local_times(e.details), ensure_ascii=False) if e.details else "",
                 )
                 for e in events[:ACTIVITY_ROWS]
             ),

@@ -24,7 +24,7 @@ def _keyed(note: str):
         whole = re.sub(r"\D", "", quote.group(1))
         amount = f"{whole}.{quote.group(2) or '00'}"
         return "revision.quote_sent", {"amount": {"$money": [amount, SYMBOLS[quote.group(3)]]}}
-    hold = re.fullmatch(r"Demande non confirmée sous (\d+) heures? : elle a expiré.*", note, flags=re.S)
+    hold = re.fullmatch(r"Demande non confirmée sous (\d+) heures?\s:\selle a expiré.*", note, flags=re.S)
     if hold:
         return "rental.hold_expired", {"hours": int(hold.group(1))}
     return None

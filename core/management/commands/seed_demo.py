@@ -1,9 +1,11 @@
 """Idempotent demo data for every service, and an admin account for the demo.
 
-Each installed app may have a `demo.py` with `seed() -> list[str]` returning the
-tracking numbers worth trying, and optionally `notes() -> list[str]` (e.g. a signed
-link to try); this command runs them all, prints the notes on stderr and the
-numbers one per line on stdout. Running it twice creates nothing new.
+Each installed app may have a `demo.py` with `seed() -> core.demo.DemoSeed`: the items
+worth trying (number, service, state, what to try) and notes (a signed link, codes).
+This command runs them all and prints, once, at the end, a table of the items and the
+notes, so it stays readable below the e-mails the demo prints while seeding (stderr).
+Running it again creates nothing new, except what trying the demo used up (the quote
+to accept is made again once it has been answered).
 """
 
 import os
@@ -12,25 +14,35 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from core.discovery import app_modules
+from core.seeding import DemoSeed, table
 
 
 class Command(BaseCommand):
-    help = "Create demo data (idempotent) and print tracking numbers to try."
+    help = "Create demo data (idempotent) and print what to try."
 
     def handle(self, *args, **options):
         password = self._ensure_admin()
-        numbers, notes = [], []
+        seeded = DemoSeed()
         for module in app_modules("demo"):
-            numbers.extend(module.seed())
-            notes.extend(module.notes() if hasattr(module, "notes") else [])
-        self.stderr.write(self.style.SUCCESS(f"Demo admin: /{settings.ADMIN_URL} user admin, password {password}"))
-        for note in notes:
-            self.stderr.write(note)
-        self.stderr.write("Tracking numbers to try (one per line on stdout):")
-        for number in numbers:
-            self.stdout.write(number)
+            part = module.seed()
+            seeded.items.extend(part.items)
+            seeded.notes.extend(part.notes)
+        site = settings.SITE_URL.rstrip("/")
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS(_("Démo prête : %(site)s/") % {"site": site}))
+        out.write(
+            _("Administration : %(site)s/%(admin)s (utilisateur admin, mot de passe %(password)s)")
+            % {"site": site, "admin": settings.ADMIN_URL, "password": password}
+        )
+        out.write("")
+        out.write(table(seeded.items, headers=(_("Numéro"), _("Service"), _("État"), _("À essayer"))))
+        out.write("")
+        for note in seeded.notes:
+            out.write(note)
 
     def _ensure_admin(self) -> str:
         # The well-known password is for the local demo only; elsewhere it must be given
@@ -44,4 +56,4 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             return password
-        return "(inchangé)"
+        return _("(inchangé)")
