@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -57,13 +58,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk open connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument(
+        "--page-connections", type=int, default=32, help="wrk connections for the HTML pages and their bare run (32)"
+    )
+    parser.add_argument(
+        "--compare-url",
+        help="another implementation's validate URL (e.g. http://127.0.0.1:8100/api/v1/licenses/validate), "
+        "loaded with the same body, alternating with ours",
+    )
+    parser.add_argument("--compare-rounds", type=int, default=3, help="alternating rounds with --compare-url (3)")
+    parser.add_argument("--skip-cold", action="store_true", help="skip the cold tracking JSON run (second gunicorn)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the sequence (bare, then each endpoint) this many times and report, per endpoint, the round "
+        "with the median ratio: this machine's speed drifts between runs (1)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= MAX_DURATION:
         parser.error(f"--duration must be between 1 and {MAX_DURATION} seconds")
     if args.threads < 1 or args.workers < 1:
         parser.error("--threads and --workers must be at least 1")
-    if args.connections < args.threads:
+    if min(args.connections, args.page_connections) < args.threads:
         parser.error("--connections must be at least --threads (wrk needs one connection per thread)")
+    if args.compare_rounds < 1 or args.rounds < 1:
+        parser.error("--compare-rounds and --rounds must be at least 1")
     return args
 
 
@@ -166,7 +186,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, log_path: Path, env: dict | None = None) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -188,7 +208,12 @@ def start_gunicorn(port: int, workers: int, log_path: Path) -> subprocess.Popen:
     try:
         # Own session, so stopping it (and its workers) touches nothing else.
         return subprocess.Popen(  # noqa: S603
-            cmd, cwd=BASE_DIR, env=django_env(), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=BASE_DIR,
+            env={**django_env(), **(env or {})},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     finally:
         log_file.close()
@@ -303,12 +328,15 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
-def run_wrk(wrk: str, url: str, args: argparse.Namespace, post_json: bytes | None = None) -> dict:
+def run_wrk(
+    wrk: str, url: str, args: argparse.Namespace, post_json: bytes | None = None, connections: int | None = None
+) -> dict:
     """GET `url`, or POST `post_json` to it through bench/post_json.lua (body in $WRK_BODY)."""
+    connections = connections or args.connections
     cmd = [
         wrk,
         f"--threads={args.threads}",
-        f"--connections={args.connections}",
+        f"--connections={connections}",
         f"--duration={args.duration}s",
         "--timeout=5s",
         "--latency",
@@ -328,6 +356,7 @@ def run_wrk(wrk: str, url: str, args: argparse.Namespace, post_json: bytes | Non
     if post_json is not None and "valid" not in parsed:
         raise BenchError(f"no 'post_json:' line in the wrk output (did {POST_JSON_LUA.name} run?):\n{result.stdout}")
     parsed["raw"] = result.stdout
+    parsed["connections"] = connections
     return parsed
 
 
@@ -343,18 +372,40 @@ def git_commit() -> str | None:
 
 
 def print_table(results: dict[str, dict], ratios: dict[str, float]) -> None:
-    header = f"{'endpoint':<17} {'req/s':>10} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}"
+    header = (
+        f"{'endpoint':<22} {'conns':>5} {'req/s':>9} {'avg ms':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'requests':>9} {'errors':>7}"
+    )
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         lat = r.get("latency_ms", {})
         errors = r["non_2xx_3xx"] + sum(r["socket_errors"].values()) + r.get("invalid", 0)
         print(
-            f"{name:<17} {r['requests_per_sec']:>10.1f} {lat.get('avg', float('nan')):>8.2f} "
+            f"{name:<22} {r['connections']:>5} {r['requests_per_sec']:>9.1f} {lat.get('avg', float('nan')):>8.2f} "
             f"{lat.get('p50', float('nan')):>8.2f} {lat.get('p99', float('nan')):>8.2f} {r['requests']:>9} {errors:>7}"
         )
     for name, ratio in ratios.items():
-        print(f"ratio: {ratio:.2f}  ({name} / bare)")
+        print(f"ratio: {ratio:.2f}  ({name})")
+
+
+def flush_validations() -> None:
+    """Write the validations the load buffered (licenses.recording), as the beat job does."""
+    code = "from licenses.recording import validations_flush; print(validations_flush(max_batches=100000))"
+    log("flushing the buffered validations: " + manage("shell", "-c", code).strip())
+
+
+# GET pages loaded with --page-connections, against the bare view at the same load.
+PAGES = {
+    "tracking_page": "/tracking/{number}/",
+    "revisions_form": "/revisions/",
+    "locations_form": "/locations/",
+    "home": "/",
+}
+
+
+def p99(result: dict) -> float:
+    return result.get("latency_ms", {}).get("p99", float("nan"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -374,20 +425,36 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     tracking_path = f"/api/tracking/{number}"
+    pages = {name: path.format(number=number) for name, path in PAGES.items()}
     license_body = json.dumps({"machine_id": LICENSE_MACHINE_ID, "license_key": key}).encode()
     # SIGTERM, like Ctrl-C, goes through the finally below, which stops gunicorn.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    rounds: list[dict[str, dict]] = []
+    compare: list[tuple[dict, dict]] = []
     proc = start_gunicorn(port, args.workers, RESULTS_DIR / "gunicorn.log")
     try:
         wait_until_up(proc, base_url + BARE_PATH)
         check_tracking(base_url, tracking_path, number)
         check_license(base_url, LICENSE_PATH, license_body)
-        warm_up(base_url, [(BARE_PATH, None), (tracking_path, None), (LICENSE_PATH, license_body)])
-        results = {
-            "bare": run_wrk(wrk, base_url + BARE_PATH, args),
-            "tracking_json": run_wrk(wrk, base_url + tracking_path, args),
-            "license_validate": run_wrk(wrk, base_url + LICENSE_PATH, args, post_json=license_body),
-        }
+        warm_up(
+            base_url,
+            [(BARE_PATH, None), (tracking_path, None), (LICENSE_PATH, license_body)]
+            + [(path, None) for path in pages.values()],
+        )
+        for _round in range(args.rounds):
+            run = rounds.append({}) or rounds[-1]
+            run["bare"] = run_wrk(wrk, base_url + BARE_PATH, args)
+            run["tracking_json"] = run_wrk(wrk, base_url + tracking_path, args)
+            run["license_validate"] = run_wrk(wrk, base_url + LICENSE_PATH, args, post_json=license_body)
+            run["bare_pages"] = run_wrk(wrk, base_url + BARE_PATH, args, connections=args.page_connections)
+            for name, path in pages.items():
+                run[name] = run_wrk(wrk, base_url + path, args, connections=args.page_connections)
+        if args.compare_url:
+            check_license(args.compare_url, "", license_body)
+            for _round in range(args.compare_rounds):
+                ours = run_wrk(wrk, base_url + LICENSE_PATH, args, post_json=license_body)
+                theirs = run_wrk(wrk, args.compare_url, args, post_json=license_body)
+                compare.append((ours, theirs))
         # Still 200 (and still valid) after the load: no throttling kicked in.
         check_tracking(base_url, tracking_path, number)
         check_license(base_url, LICENSE_PATH, license_body)
@@ -400,9 +467,39 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_gunicorn(proc)
 
+    if not args.skip_cold:
+        # The tracking JSON without its cache: the same server with TRACKING_JSON_CACHE_SECONDS=0.
+        cold = start_gunicorn(
+            port, args.workers, RESULTS_DIR / "gunicorn-cold.log", {"TRACKING_JSON_CACHE_SECONDS": "0"}
+        )
+        try:
+            wait_until_up(cold, base_url + BARE_PATH)
+            warm_up(base_url, [(BARE_PATH, None), (tracking_path, None)])
+            cold_bare = run_wrk(wrk, base_url + BARE_PATH, args)
+            cold_result = run_wrk(wrk, base_url + tracking_path, args)
+        except (BenchError, subprocess.TimeoutExpired) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            stop_gunicorn(cold)
+    flush_validations()
+
+    # Per endpoint, the round whose ratio to that round's bare run is the median one.
+    results: dict[str, dict] = {}
+    for name in rounds[0]:
+        bare_name = "bare_pages" if name in pages or name == "bare_pages" else "bare"
+        ranked = sorted(
+            rounds, key=lambda run, n=name, b=bare_name: run[n]["requests_per_sec"] / run[b]["requests_per_sec"]
+        )
+        results[name] = ranked[len(ranked) // 2][name]
+        results[name]["bare_in_round"] = ranked[len(ranked) // 2][bare_name]["requests_per_sec"]
+        results[name]["rounds_req_per_sec"] = [run[name]["requests_per_sec"] for run in rounds]
+    if not args.skip_cold:
+        results["tracking_json_cold"] = {**cold_result, "bare_in_round": cold_bare["requests_per_sec"]}
+        results["bare_cold_server"] = cold_bare
     problems = [
         f"{name}: {r['non_2xx_3xx']} non-2xx/3xx responses, socket errors {r['socket_errors']}"
-        for name, r in results.items()
+        for name, r in [*results.items(), *(("round", r) for run in rounds for r in run.values())]
         if r["non_2xx_3xx"] or any(r["socket_errors"].values())
     ]
     validated = results["license_validate"]
@@ -410,8 +507,23 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(
             f'license_validate: {validated["invalid"]} answers without "valid": true ({validated["valid"]} with it)'
         )
-    bare_rps = results["bare"]["requests_per_sec"]
-    ratios = {name: results[name]["requests_per_sec"] / bare_rps for name in ("tracking_json", "license_validate")}
+    # Each ratio against the bare run of the same round (same server, same minute).
+    ratios = {
+        f"{name}/bare": results[name]["requests_per_sec"] / results[name]["bare_in_round"]
+        for name in ("tracking_json", "tracking_json_cold", "license_validate")
+        if name in results
+    }
+    ratios["license_validate p99/bare p99"] = p99(results["license_validate"]) / p99(results["bare"])
+    for name in pages:
+        ratios[f"{name}/bare ({args.page_connections} conns)"] = (
+            results[name]["requests_per_sec"] / results[name]["bare_in_round"]
+        )
+        ratios[f"{name} p99/bare p99 ({args.page_connections} conns)"] = p99(results[name]) / p99(results["bare_pages"])
+    if compare:
+        pairs = [ours["requests_per_sec"] / theirs["requests_per_sec"] for ours, theirs in compare]
+        ratios["license_validate/compare (median)"] = statistics.median(pairs)
+        for index, (ours, theirs) in enumerate(compare, 1):
+            results[f"validate_round{index}"], results[f"compare_round{index}"] = ours, theirs
     print_table(results, ratios)
 
     report = {
@@ -422,21 +534,31 @@ def main(argv: list[str] | None = None) -> int:
         "params": {
             "duration_s": args.duration,
             "connections": args.connections,
+            "page_connections": args.page_connections,
             "threads": args.threads,
             "gunicorn_workers": args.workers,
             "gunicorn_worker_class": "sync",
+            "compare_url": args.compare_url,
+            "rounds": args.rounds,
         },
-        "urls": {"bare": BARE_PATH, "tracking_json": tracking_path, "license_validate": f"POST {LICENSE_PATH}"},
+        "urls": {
+            "bare": BARE_PATH,
+            "tracking_json": tracking_path,
+            "license_validate": f"POST {LICENSE_PATH}",
+            **pages,
+        },
         "license_machine_id": LICENSE_MACHINE_ID,
         "results": results,
-        "ratio": round(ratios["tracking_json"], 4),  # tracking_json / bare, as before
-        "ratios": {f"{name}/bare": round(ratio, 4) for name, ratio in ratios.items()},
+        "ratio": round(ratios["tracking_json/bare"], 4),  # tracking_json / bare, as before
+        "ratios": {name: round(ratio, 4) for name, ratio in ratios.items()},
         "ok": not problems,
         "problems": problems,
     }
-    out = RESULTS_DIR / "latest.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written: {out.relative_to(BASE_DIR)}")
+    text = json.dumps(report, indent=2) + "\n"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for out in (RESULTS_DIR / "latest.json", RESULTS_DIR / f"run-{stamp}.json"):
+        out.write_text(text)
+    print(f"written: bench/results/latest.json and bench/results/run-{stamp}.json")
 
     if problems:
         print("error: " + "; ".join(problems), file=sys.stderr)

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
 from licenses.api import api as licenses_api
+from licenses.api import validate_hot_path
 from tracking import views as tracking_views
+from tracking.api import CANONICAL_NUMBER, track_hot_path
 from tracking.api import api as tracking_api
 
 admin.site.site_header = f"{settings.PLATFORM_NAME} · Administration"
@@ -13,6 +15,10 @@ admin.site.site_title = settings.PLATFORM_NAME
 admin.site.index_title = _("Tableau de bord")
 
 urlpatterns = [
+    # The two hottest API routes first (core.api.hot_path): the rest of each API, and any
+    # request they do not recognise, go through django-ninja as before.
+    path("api/v1/licenses/validate", validate_hot_path),
+    re_path(rf"^api/tracking/(?P<number>{CANONICAL_NUMBER})$", track_hot_path),
     path("", tracking_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

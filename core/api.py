@@ -264,3 +264,57 @@ class PlatformApi(NinjaAPI, abc.ABC):
     def _unreadable_body(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         # A malformed multipart body, or a client (or proxy) gone while sending it.
         return self.error_response(request, status=400, code=INVALID_REQUEST, message=_("Requête invalide."))
+
+
+# --- hot paths ------------------------------------------------------------------------
+
+
+def hot_path(api: NinjaAPI, route: str, fast: Callable[..., HttpResponse | None]) -> Callable[..., HttpResponse]:
+    """A view for one route of `api` (`route` as django-ninja writes it: "licenses/validate")
+    that answers its most frequent, well-formed requests without django-ninja's
+    per-request machinery (parameter models, operation dispatch), which costs about as
+    much as the work of the hottest endpoints.
+
+    `fast(request, **kwargs)` answers such a request, or returns None for anything it
+    does not recognise as one; the request then goes to django-ninja's own view of the
+    route, which answers it exactly as without this (validation errors, 405, 413...).
+    What `fast` raises is answered by the API's exception handlers, as in an operation.
+    Mount it before the API's URLs, on a pattern that matches only that route."""
+    ninja_view: Callable | None = None
+
+    def view(request: HttpRequest, **kwargs) -> HttpResponse:
+        nonlocal ninja_view
+        try:
+            response = fast(request, **kwargs)
+        except Exception as exc:
+            response = api.on_exception(request, exc)
+        if response is not None:
+            return response
+        if ninja_view is None:
+            ninja_view = next(p.callback for p in api.urls[0] if str(p.pattern) == route)
+        return ninja_view(request, **kwargs)
+
+    view.csrf_exempt = True  # as django-ninja's views: these APIs take no cookies-based auth
+    return view
+
+
+def json_body_fields(request: HttpRequest, names: frozenset[str]) -> dict[str, str] | None:
+    """The body of a hot-path request when it is what the common case looks like: a JSON
+    object of text values for these fields only, within Django's body size, storable.
+    None otherwise (the request then goes through the full API layer)."""
+    if request.content_type != "application/json" or request.GET:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        if limit is not None and int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+            return None
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.keys() != names
+        or not all(isinstance(value, str) and _unstorable(value) is None for value in data.values())
+    ):
+        return None
+    return data

@@ -2,4 +2,6 @@ from django.conf import settings
 
 
 def platform(request):
-    return {"PLATFORM_NAME": settings.PLATFORM_NAME}
+    from .chrome import Chrome
+
+    return {"PLATFORM_NAME": settings.PLATFORM_NAME, "chrome": Chrome(request)}

@@ -61,22 +61,40 @@ def client_ip(request: HttpRequest) -> str:
     can be forged by the client, so they are never used; entries that are not
     addresses are skipped.
     """
-    remote = parse_ip(request.META.get("REMOTE_ADDR", "") or "")
-    if remote is None:
-        return "0.0.0.0"  # noqa: S104 - a Unix socket peer: no address to count
-    networks = trusted_proxies()
-    if not _is_trusted(remote, networks):
-        return str(remote)
-    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        address = parse_ip(hop)
-        if address is not None and not _is_trusted(address, networks):
-            return str(address)
-    return str(remote)
+    return _addresses(request)[0]
 
 
 def client_ip_key(request: HttpRequest) -> str:
     """What IP-keyed rate limits count: the IPv4 address, or the IPv6 /64 network."""
-    address = ipaddress.ip_address(client_ip(request))
+    return _addresses(request)[1]
+
+
+def _addresses(request: HttpRequest) -> tuple[str, str]:
+    meta = request.META
+    trusted = tuple(entry for entry in settings.TRUSTED_PROXIES if entry.strip())
+    return _resolve(meta.get("REMOTE_ADDR", "") or "", meta.get("HTTP_X_FORWARDED_FOR", ""), trusted)
+
+
+# Every request of the hot paths asks (the limit, the audit origin); parsing addresses
+# with ipaddress is slow next to the rest of such a request, and the same clients come
+# back: remembered per process.
+@lru_cache(maxsize=4096)
+def _resolve(remote_addr: str, forwarded_for: str, trusted: tuple[str, ...]) -> tuple[str, str]:
+    """(client IP, its rate-limit key) for these header values."""
+    address = _client_address(remote_addr, forwarded_for, _parse_trusted(trusted))
+    if address is None:
+        return "0.0.0.0", "0.0.0.0"  # noqa: S104 - a Unix socket peer: no address to count
     if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
-    return str(address)
+        return str(address), str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
+    return str(address), str(address)
+
+
+def _client_address(remote_addr: str, forwarded_for: str, networks: tuple[IPNetwork, ...]) -> IPAddress | None:
+    remote = parse_ip(remote_addr)
+    if remote is None or not _is_trusted(remote, networks):
+        return remote
+    for hop in reversed(forwarded_for.split(",")):
+        address = parse_ip(hop)
+        if address is not None and not _is_trusted(address, networks):
+            return address
+    return remote

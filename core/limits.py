@@ -3,7 +3,9 @@ every door.
 
 `enforce()` counts a request and refuses beyond the rate; `check()` + `count()` split
 that for limits that count only some outcomes (failed lookups, successful form
-submissions): check without counting first, count once the outcome is known.
+submissions): check without counting first, count once the outcome is known;
+`check_and_get()` checks and reads other cache keys in the same round trip (the
+tracking pages: the throttle and the cached page in one MGET).
 A refusal is `core.errors.RateLimited` with the exact wait; each door maps it once:
 `core.views.ratelimited` (styled 429 page, or the tracking JSON envelope), the
 public forms' re-rendered form, the license API's envelope.
@@ -11,31 +13,129 @@ public forms' re-rendered form, the license API's envelope.
 Rates are django-ratelimit's "N/[k]s|m|h|d" ("5/h", "100/10m"). Counters are fixed
 windows: django-ratelimit shifts each key's window by a per-key jitter (see
 `django_ratelimit.core._get_window`) so that all keys do not reset at the same second.
+The keys and windows are django-ratelimit's own (a `@ratelimit` decorator on the same
+group and key shares the counter); the counting is one round trip (INCR, EXPIRE on the
+first hit: `core.cache`), where django-ratelimit's get_usage() makes two (ADD, INCR).
+
+When the cache cannot be reached, limits fail open: the request goes through and a
+warning is logged (at most once a minute per process), so that a Redis outage never
+turns the license server or the public forms into error pages.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from dataclasses import dataclass
 from math import ceil
 
+import django_ratelimit.core as ratelimit_core
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
 
 from .errors import RateLimited
 from .http import client_ip_key
 
+logger = logging.getLogger(__name__)
 
-def retry_after(usage: dict) -> int:
-    """Seconds until the window of `usage` ends.
+# django-ratelimit's private helpers (version pinned in requirements.txt); a test checks
+# that our keys are the ones its get_usage() uses.
+_split_rate = ratelimit_core._split_rate
+_get_window = ratelimit_core._get_window
+_make_cache_key = ratelimit_core._make_cache_key
+
+_WARN_EVERY_SECONDS = 60
+_last_warning = 0.0
+
+
+DEFAULT_MESSAGE = _lazy("Trop de tentatives depuis votre adresse. Réessayez dans %(wait)s.")
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One client's counter for one limit in the current window, with what to say when
+    it is used up (`message` may contain %(wait)s, the translated remaining wait)."""
+
+    group: str
+    key: str  # django-ratelimit's cache key
+    limit: int
+    period: int
+    window: int  # the window's last second (unix time)
+    message: str
+
+    def time_left(self) -> int:
+        # django-ratelimit's clock (tests stop it there).
+        return self.window - int(ratelimit_core.time.time())
+
+    @property
+    def redis_key(self) -> str:
+        """The key as stored in Redis (the cache's prefix and version)."""
+        return _cache().make_key(self.key)
+
+    @property
+    def expiry(self) -> int:
+        """Seconds a new counter lives: its window and django-ratelimit's margin."""
+        return self.period + ratelimit_core.EXPIRATION_FUDGE
+
+
+def _cache():
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+
+
+def counter_for(
+    request: HttpRequest, *, group: str, rate: str, ident: str | None = None, message: str | None = None
+) -> Counter | None:
+    """This client's counter for a limit (`ident`, default: the client IP, IPv6 per /64),
+    or None when rate limits are off. Code that counts it in a Redis script of its own
+    (one round trip for the limit and its own work: the license validation) raises
+    `refusal()` beyond `counter.limit` and calls `unavailable()` when Redis fails."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    value = client_ip_key(request) if ident is None else ident
+    limit, period = _split_rate(rate)
+    window = _get_window(value, period)
+    return Counter(
+        group=group,
+        key=_make_cache_key(group, window, rate, value, ALL),
+        limit=limit,
+        period=period,
+        window=window,
+        message=message or str(DEFAULT_MESSAGE),
+    )
+
+
+def unavailable(exc: Exception, counter: Counter | None) -> None:
+    """Fail open, and say so in the logs (at most once a minute per process)."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY_SECONDS:
+        _last_warning = now
+        group = counter.group if counter else "?"
+        logger.warning("rate limits not enforced (%s): the cache is unavailable: %s", group, exc)
+
+
+def _hit(counter: Counter) -> int:
+    cache = _cache()
+    if hasattr(cache, "incr_expiring"):
+        return cache.incr_expiring(counter.key, counter.expiry)
+    # Another cache backend (the demo's in-process one): django-ratelimit's own way.
+    if cache.add(counter.key, 1, counter.expiry):
+        return 1
+    return cache.incr(counter.key)
+
+
+def retry_after(counter: Counter) -> int:
+    """Seconds until the window of `counter` ends.
 
     `_get_window()` returns the window's last second w: every timestamp t with
-    w - period < t <= w counts in it, and get_usage's time_left is w - int(now). The
-    next window starts at second w + 1, that is time_left + 1 seconds from now
-    (rounded up). time_left is -1 when the cache could not be read (fail closed).
-    """
-    return max(1, usage["time_left"] + 1)
+    w - period < t <= w counts in it. The next window starts at second w + 1, that is
+    w - int(now) + 1 seconds from now."""
+    return max(1, counter.time_left() + 1)
 
 
 def wait_text(seconds: int) -> str:
@@ -54,42 +154,71 @@ def wait_text(seconds: int) -> str:
     return _("%(hours)s et %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}
 
 
-def _usage(request: HttpRequest, *, group: str, rate: str, ident: str | None, increment: bool) -> dict | None:
-    value = client_ip_key(request) if ident is None else ident
-    # None when RATELIMIT_ENABLE is False.
-    return get_usage(request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
-
-
-def _refuse(usage: dict, message: str | None) -> RateLimited:
-    seconds = retry_after(usage)
-    if message is None:
-        message = _("Trop de tentatives depuis votre adresse. Réessayez dans %(wait)s.")
-    return RateLimited(message % {"wait": wait_text(seconds)}, retry_after=seconds)
+def refusal(counter: Counter) -> RateLimited:
+    """The RateLimited for a counter over its limit (exact Retry-After, translated wait)."""
+    seconds = retry_after(counter)
+    return RateLimited(counter.message % {"wait": wait_text(seconds)}, retry_after=seconds)
 
 
 def enforce(
     request: HttpRequest, *, group: str, rate: str, ident: str | None = None, message: str | None = None
 ) -> None:
     """Count this request under `group` for `ident` (default: the client IP, IPv6 per
-    /64) and raise RateLimited once there are more than the rate allows.
+    /64) and raise RateLimited once there are more than the rate allows."""
+    enforce_counter(counter_for(request, group=group, rate=rate, ident=ident, message=message))
 
-    `message` may contain %(wait)s, replaced by the translated remaining wait."""
-    usage = _usage(request, group=group, rate=rate, ident=ident, increment=True)
-    if usage is not None and usage["should_limit"]:
-        raise _refuse(usage, message)
+
+def enforce_counter(counter: Counter | None) -> None:
+    """enforce() for a counter already built (see counter_for())."""
+    if counter is None:
+        return
+    try:
+        hits = _hit(counter)
+    except Exception as exc:  # Redis down or unreachable: fail open
+        unavailable(exc, counter)
+        return
+    if hits > counter.limit:
+        raise refusal(counter)
+
+
+def check_and_get(
+    request: HttpRequest,
+    *,
+    group: str,
+    rate: str,
+    keys: list[str],
+    ident: str | None = None,
+    message: str | None = None,
+) -> dict:
+    """check(), and the values of the cache `keys` read in the same round trip (missing
+    keys are absent from the result). Raises RateLimited as check() does."""
+    counter = counter_for(request, group=group, rate=rate, ident=ident, message=message)
+    wanted = [*keys, counter.key] if counter else list(keys)
+    try:
+        found = _cache().get_many(wanted)
+    except Exception as exc:  # fail open, and nothing cached can be read either
+        unavailable(exc, counter)
+        return {}
+    # Nothing is added here, so the count already at the limit means the next one is refused.
+    if counter is not None and found.pop(counter.key, 0) >= counter.limit:
+        raise refusal(counter)
+    return found
 
 
 def check(request: HttpRequest, *, group: str, rate: str, ident: str | None = None, message: str | None = None) -> None:
     """Raise RateLimited if `ident` has already used up the rate, without counting."""
-    usage = _usage(request, group=group, rate=rate, ident=ident, increment=False)
-    # Nothing is added here, so the count already at the limit means the next one is refused.
-    if usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"]):
-        raise _refuse(usage, message)
+    check_and_get(request, group=group, rate=rate, keys=[], ident=ident, message=message)
 
 
 def count(request: HttpRequest, *, group: str, rate: str, ident: str | None = None) -> None:
     """Count one outcome (a success, a failure) for `ident`; never refuses."""
-    _usage(request, group=group, rate=rate, ident=ident, increment=True)
+    counter = counter_for(request, group=group, rate=rate, ident=ident)
+    if counter is None:
+        return
+    try:
+        _hit(counter)
+    except Exception as exc:
+        unavailable(exc, counter)
 
 
 # --- public request forms (revisions, rentals...) --------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 
@@ -23,7 +24,9 @@ class Origin:
     def from_request(cls, request: HttpRequest, *, app_version: str = "") -> Origin:
         from .http import client_ip
 
-        user = getattr(request, "user", None)
+        # Without a session cookie nobody is logged in: the lazy user is left alone (the
+        # desktop app's calls, on the license server's hot path, carry no cookie).
+        user = getattr(request, "user", None) if settings.SESSION_COOKIE_NAME in request.COOKIES else None
         return cls(
             actor=user if user is not None and user.is_authenticated else None,
             ip=client_ip(request),

@@ -31,4 +31,13 @@ class LicensesConfig(AppConfig):
         )
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from . import checks  # noqa: F401 - registers the system checks
+        from .models import License
+        from .state_cache import on_license_saved
+
+        # Any saved or deleted license is read again by every process at its next
+        # validation (licenses.state_cache): a revocation counts at once.
+        post_save.connect(on_license_saved, sender=License, dispatch_uid="licenses-state-token")
+        post_delete.connect(on_license_saved, sender=License, dispatch_uid="licenses-state-token-delete")

@@ -49,7 +49,8 @@ def seed() -> DemoSeed:
         lic = license_trial_create(
             product_slug="easyfacture", machine_id=MACHINES["expired"], email="ancien@example.com"
         )
-        License.objects.filter(pk=lic.pk).update(expires_at=timezone.now() - timedelta(days=3))
+        lic.expires_at = timezone.now() - timedelta(days=3)
+        lic.save(update_fields=["expires_at"])
     if MACHINES["revoked"] not in existing:
         lic = license_trial_create(
             product_slug="easyfacture", machine_id=MACHINES["revoked"], email="fraude@example.com"

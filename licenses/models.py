@@ -188,6 +188,22 @@ class LicenseEvent(models.Model):
         return f"{self.get_action_display()} · {self.license_id}"
 
 
+class ValidationFlush(models.Model):
+    """One batch of buffered validations written to the activity log (licenses.recording):
+    its unique batch id is what keeps a batch from being written twice."""
+
+    batch_id = models.CharField(_("lot"), max_length=32, unique=True)
+    records = models.PositiveIntegerField(_("validations"))
+    flushed_at = models.DateTimeField(_("écrit le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("écriture de validations")
+        verbose_name_plural = _("écritures de validations")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} ({self.records})"
+
+
 def webhook_target(url: str) -> netguard.Target:
     """Where a webhook URL may send to under the WEBHOOK_* settings; raises BlockedAddress."""
     return netguard.check_url(

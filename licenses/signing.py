@@ -19,7 +19,7 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography.exceptions import InvalidSignature
@@ -59,11 +59,20 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+# Payloads of keys this process verified, per keyring (a key is a fixed string: once
+# verified under a keyring it stays verified). Bounded: cleared when full.
+VERIFIED_CACHE_SIZE = 10_000
+
+
 @dataclass(frozen=True)
 class Keyring:
     signing_key_id: str
     signing_key: Ed25519PrivateKey
     verify_keys: dict[str, Ed25519PublicKey]
+    # Every EasyFacture start validates the same key again: its signature check (about
+    # 0.15 ms) is done once per process. Rotating keys means new settings, hence a new
+    # process and keyring: nothing verified under the old keyring survives it.
+    verified: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
 
     def public_key_b64(self, key_id: str) -> str:
         return base64.b64encode(_raw_public(self.verify_keys[key_id])).decode("ascii")
@@ -121,7 +130,19 @@ def sign(payload: dict) -> str:
 
 
 def verify(license_key: str) -> dict:
-    """The payload of a key that we signed, or InvalidLicenseKey."""
+    """The payload of a key that we signed, or InvalidLicenseKey. The payload is shared
+    between calls: read it, never change it."""
+    ring = keyring()
+    payload = ring.verified.get(license_key) if isinstance(license_key, str) else None
+    if payload is None:
+        payload = _verify(ring, license_key)
+        if len(ring.verified) >= VERIFIED_CACHE_SIZE:
+            ring.verified.clear()
+        ring.verified[license_key] = payload
+    return payload
+
+
+def _verify(ring: Keyring, license_key: str) -> dict:
     if not isinstance(license_key, str) or len(license_key) > MAX_KEY_LENGTH:
         raise InvalidLicenseKey(MALFORMED)
     parts = license_key.split(".")
@@ -134,7 +155,7 @@ def verify(license_key: str) -> dict:
         raise InvalidLicenseKey(MALFORMED) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("kid"), str) or not payload["kid"]:
         raise InvalidLicenseKey(MALFORMED)
-    public = keyring().verify_keys.get(payload["kid"])
+    public = ring.verify_keys.get(payload["kid"])
     if public is None:
         raise InvalidLicenseKey(UNKNOWN_KEY)
     try:

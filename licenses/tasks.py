@@ -6,7 +6,7 @@ from django.db import OperationalError
 
 from core import delivery
 
-from . import notifications, retention, webhooks
+from . import notifications, recording, retention, webhooks
 
 
 @shared_task(
@@ -59,3 +59,11 @@ def purge_old_activity() -> int:
 @shared_task(name="licenses.requeue_stuck_webhooks", time_limit=120, soft_time_limit=100)
 def requeue_stuck_webhooks() -> int:
     return webhooks.webhooks_requeue_stuck()
+
+
+# Every few seconds (LICENSE_VALIDATION_FLUSH_SECONDS): idempotent, a failed run leaves its
+# batch in Redis for the next one; expires so that runs never pile up behind a slow one.
+@shared_task(name="licenses.flush_validations", time_limit=120, soft_time_limit=100, expires=60)
+def flush_validations() -> dict:
+    result = recording.validations_flush()
+    return {"batches": result.batches, "written": result.written, "skipped": result.skipped}

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,5 +76,16 @@ class Rental(Trackable):
         return f"{self.tracking.number} · {self.vehicle}"
 
     @property
+    def hold_until(self):
+        """When a request staff have not confirmed expires (the cutoff of
+        services.rentals_expire_holds, seen from the request)."""
+        return self.created_at + timedelta(hours=settings.RENTAL_HOLD_HOURS)
+
+    @property
     def daily_rate_money(self) -> Money:
         return Money(self.daily_rate, self.currency)
+
+
+# Statuses that hold the car. Must match the condition of the exclusion constraint
+# (migration 0002); ANNULEE, TERMINEE and EXPIREE free the dates.
+BLOCKING = [Rental.Status.EN_ATTENTE, Rental.Status.CONFIRMEE, Rental.Status.EN_COURS]

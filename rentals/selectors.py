@@ -8,13 +8,25 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from core import fragments
 from core.money import Money
 
-from .models import Rental, RentalVehicle
-from .services import BLOCKING
+from .models import BLOCKING, Rental, RentalVehicle
 
 # How far ahead the booking form shows a car's booked days.
 BOOKED_HORIZON_DAYS = 180
+# Replaced after every change of a car or of a booking's dates or status
+# (core.fragments.changed): the cached booking form is then rendered again.
+FLEET_VERSION = "rentals:fleet-version"
+
+
+def fleet_changed() -> None:
+    """The booking form shows the fleet again from the database after this transaction."""
+    fragments.changed(FLEET_VERSION)
+
+
+def fleet_changed_receiver(sender, **kwargs) -> None:
+    fleet_changed()
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,10 @@ from core.origin import SYSTEM, Origin
 from tracking.notes import Note
 from tracking.services import status_change, status_change_many, tracked_fields_update, tracked_item_allocate
 
-from .models import Rental, RentalVehicle
+from .models import BLOCKING, Rental, RentalVehicle
+from .selectors import fleet_changed
 
 S = Rental.Status
-# Statuses that hold the car. Must match the condition of the exclusion constraint
-# (migration 0002); ANNULEE, TERMINEE and EXPIREE free the dates.
-BLOCKING = [S.EN_ATTENTE, S.CONFIRMEE, S.EN_COURS]
 OVERLAP_CONSTRAINT = "rental_no_overlap"
 # deadlock_detected, serialization_failure: PostgreSQL aborted one of two racing writers.
 RACE_SQLSTATES = {"40P01", "40001"}
@@ -151,6 +149,7 @@ def rental_status_change(
     *, rental: Rental, to_status: str, note: str = "", notify: bool = False, origin: Origin = SYSTEM
 ) -> Rental:
     status_change(obj=rental, to_status=to_status, note=note, notify=notify, origin=origin)
+    fleet_changed()  # the booked days the booking form shows
     return rental
 
 
@@ -163,6 +162,7 @@ def rentals_expire_holds(*, now: datetime | None = None) -> int:
     """
     hours = settings.RENTAL_HOLD_HOURS
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    fleet_changed()  # the booked days the booking form shows
     return status_change_many(
         queryset=Rental.objects.filter(status=S.EN_ATTENTE, created_at__lte=cutoff),
         to_status=S.EXPIREE,
@@ -176,6 +176,7 @@ def rentals_confirm(*, rentals: models.QuerySet, origin: Origin) -> int:
     """Staff confirm pending bookings in bulk (each customer notified). Set-based, as the
     hold expiry: a row a colleague is changing right now, or that is no longer pending,
     is skipped instead of overwritten. Returns how many were confirmed."""
+    fleet_changed()  # the booked days the booking form shows
     return status_change_many(
         queryset=rentals.filter(status=S.EN_ATTENTE), to_status=S.CONFIRMEE, note="", notify=True, origin=origin
     )

@@ -65,6 +65,11 @@ def expected_delay(rental: Rental) -> str:
     ) % {"hours": hours}
 
 
+def changes_at(rental: Rental):
+    """An unconfirmed request's hold ends (the beat job then expires it, which is a write)."""
+    return rental.hold_until if rental.status == S.EN_ATTENTE else None
+
+
 def customer(rental: Rental) -> Customer:
     return Customer(name=rental.client_name, email=rental.client_email, phone=rental.client_phone)
 
@@ -90,4 +95,5 @@ SERVICE = TrackedService(
     request_url="rentals:request",
     description=_("Choisissez un véhicule et vos dates : le prix est calculé tout de suite."),
     expected_delay=expected_delay,
+    changes_at=changes_at,
 )

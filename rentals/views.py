@@ -1,18 +1,20 @@
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods
 
 from core import limits
 from core.errors import RateLimited
+from core.fragments import cached_piece, render_piece
 from core.money import CURRENCY_SYMBOLS, ZERO_DECIMAL_CURRENCIES
 from core.origin import Origin
 from core.views import form_rate_limited
 from tracking.shortcuts import remember_number
 
 from .forms import RentalForm
-from .selectors import fleet_for_booking
+from .selectors import FLEET_VERSION, fleet_for_booking
 from .services import VehicleUnavailable, rental_create
 
 TEMPLATE = "rentals/request_form.html"
@@ -45,11 +47,24 @@ def _preview_text() -> dict:
     }
 
 
+FORM_PIECE_SECONDS = 3600
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
-    form = RentalForm(request.POST or None, initial={"vehicle": request.GET.get("vehicle")})
+    vehicle = request.GET.get("vehicle", "")
+    form = RentalForm(request.POST or None, initial={"vehicle": vehicle})
     if request.method != "POST":
-        return render(request, TEMPLATE, _context(form))
+        # The empty form with the fleet and its booked days: rendered once per language,
+        # day and preselected car, again after any booking or fleet change (FLEET_VERSION).
+        piece = cached_piece(
+            request,
+            key=f"rentals:form:{get_language()}:{timezone.localdate().isoformat()}:{vehicle[:12]}",
+            build=lambda: render_piece("rentals/_request_form.html", _context(form)),
+            timeout=FORM_PIECE_SECONDS,
+            version_key=FLEET_VERSION,
+        )
+        return render(request, TEMPLATE, {"piece": piece})
     try:
         limits.public_form_attempt(request)
         if not form.is_valid():

@@ -88,6 +88,13 @@ def expected_delay(rev: Revision) -> str:
     ) % {"days": days}
 
 
+def changes_at(rev: Revision):
+    """A waiting quote stops being acceptable at its validity date."""
+    if rev.status == S.DEVIS_ENVOYE and not rev.quote_expired:
+        return rev.quote_valid_until
+    return None
+
+
 def customer(rev: Revision) -> Customer:
     return Customer(name=rev.client_name, email=rev.client_email, phone=rev.client_phone)
 
@@ -114,4 +121,5 @@ SERVICE = TrackedService(
     request_url="revisions:request",
     description=_("Décrivez le problème, recevez un diagnostic et un devis, acceptez-le en ligne."),
     expected_delay=expected_delay,
+    changes_at=changes_at,
 )

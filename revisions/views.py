@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import limits
 from core.errors import RateLimited
+from core.fragments import cached_piece, render_piece
 from core.http import client_ip_key
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
@@ -32,12 +35,23 @@ LINK_RESEND_RATE_PER_REVISION = "1/2m"
 LINK_RESEND_RATE_PER_IP = "5/d"
 
 
+FORM_PIECE_SECONDS = 3600
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     form = RevisionRequestForm(request.POST or None)
     context, template = {"form": form}, "revisions/request_form.html"
     if request.method != "POST":
-        return render(request, template, context)
+        # The empty form is the same for everyone who reads this language today (its date
+        # picker starts today): rendered once, its CSRF token filled in per visitor.
+        piece = cached_piece(
+            request,
+            key=f"revisions:form:{get_language()}:{timezone.localdate().isoformat()}",
+            build=lambda: render_piece("revisions/_request_form.html", context),
+            timeout=FORM_PIECE_SECONDS,
+        )
+        return render(request, template, {**context, "piece": piece})
     try:
         limits.public_form_attempt(request)
         if not form.is_valid():

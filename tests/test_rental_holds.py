@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from core.models import OutboundMessage
-from rentals.models import Rental
-from rentals.services import BLOCKING, rental_status_change, rentals_expire_holds
+from rentals.models import BLOCKING, Rental
+from rentals.services import rental_status_change, rentals_expire_holds
 from rentals.tasks import expire_holds
 from tracking.models import TrackingEvent
 from tracking.services import TransitionError

@@ -2,19 +2,20 @@
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from ninja import Schema
 from ninja.decorators import decorate_view
 
-from core.api import PlatformApi
+from core.api import PlatformApi, hot_path
 from core.errors import RateLimited
 from core.views import ratelimited
 
-from . import throttle
-from .selectors import tracking_json
+from . import caching, numbers, registry, throttle
+from .selectors import tracking_json_body
 
 
 class TrackingApi(PlatformApi):
@@ -96,10 +97,35 @@ def _error(code: str, message: str, status: int, **extra) -> JsonResponse:
 # One customer's request: never kept by a shared cache or stored by the browser.
 @decorate_view(cache_control(private=True, no_store=True))
 def track(request: HttpRequest, number: str):
-    throttle.check(request)
-    data = tracking_json(raw_number=number)
-    if data is None:
+    return tracking_answer(request, number)
+
+
+def track_fast(request: HttpRequest, number: str) -> HttpResponse | None:
+    """The hot path of track (core.api.hot_path): a GET of a number as we write it."""
+    if request.method != "GET" or request.GET:
+        return None
+    response = tracking_answer(request, number)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+# The number exactly as we write it (anything else goes through the operation, which
+# forgives case, spaces and look-alike letters): the hot path's URL pattern.
+CANONICAL_NUMBER = r"[A-Z]{3}-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"
+
+
+def tracking_answer(request: HttpRequest, number: str) -> HttpResponse:
+    normalized = numbers.normalize(number)
+    key = caching.json_key(normalized, get_language()) if normalized and caching.enabled() else None
+    # The throttle and the cached JSON in one round trip: a hit costs no SQL.
+    body = throttle.check_and_get(request, keys=[key] if key else []).get(key)
+    if body is None and normalized and registry.get(numbers.prefix_of(normalized)):
+        body = tracking_json_body(number=normalized)
+    if body is None:
         throttle.record_failure(request)
         return _error("not_found", _("Aucune demande ne correspond à ce numéro."), 404)
-    # Already JSON-ready: skip re-validating our own output through the schema.
-    return JsonResponse(data)
+    # Already JSON, as JsonResponse would have written it: not re-validated by the schema.
+    return HttpResponse(body, content_type="application/json")
+
+
+track_hot_path = hot_path(api, "<number>", track_fast)

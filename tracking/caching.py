@@ -1,23 +1,53 @@
-"""Cache of the public tracking JSON, one entry per number and language.
+"""Cache of the public tracking JSON and of the tracking page's content, one entry per
+number and language.
 
 Customers refresh their tracking page far more often than anything changes, and the
-ORM work for an item and its history costs ~3 ms against ~0.3 ms for a Redis GET, so
-the JSON is served from Redis. Every change drops the entries after commit: each history
-row (status changes go through tracking.services) and each save of a service's model
-(admin edits). The TTL bounds staleness for changes made elsewhere (a fleet car renamed).
+ORM work for an item and its history, and rendering it, cost milliseconds against a
+fraction of one for a Redis read, so both are served from Redis (the JSON as its
+bytes, the page content as HTML with a CSRF hole: core.fragments). Every change drops
+the entries after commit: each history row (status changes go through
+tracking.services) and each save of a service's model (admin edits). The TTL
+(TRACKING_JSON_CACHE_SECONDS, 0 turns the cache off) bounds staleness for changes made
+elsewhere (a fleet car renamed), and never reaches past the moment the page would
+change by itself (a quote's validity, a rental hold: the service's `changes_at`).
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 
 def json_key(number: str, language: str) -> str:
     return f"tracking:json:{number}:{language}"
 
 
+def page_key(number: str, language: str) -> str:
+    return f"tracking:page:{number}:{language}"
+
+
+def enabled() -> bool:
+    return settings.TRACKING_JSON_CACHE_SECONDS > 0
+
+
+def timeout(changes_at: datetime | None) -> int:
+    """How long an entry may live: the TTL, cut short before a change that needs no write."""
+    seconds = settings.TRACKING_JSON_CACHE_SECONDS
+    if changes_at is not None:
+        seconds = min(seconds, int((changes_at - timezone.now()).total_seconds()))
+    return max(seconds, 0)
+
+
+def store(key: str, value, changes_at: datetime | None) -> None:
+    seconds = timeout(changes_at)
+    if seconds > 0:
+        cache.set(key, value, seconds)
+
+
 def invalidate(number: str) -> None:
-    keys = [json_key(number, code) for code, _name in settings.LANGUAGES]
+    keys = [make(number, code) for code, _name in settings.LANGUAGES for make in (json_key, page_key)]
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 

@@ -67,6 +67,9 @@ class TrackedService:
     # What the customer waits for after asking ("a quote within 2 working days"), shown
     # on the confirmation page; a function of the object, or None.
     expected_delay: Callable[[Any], str] | None = None
+    # When the public page of an object changes by itself, without any write (a quote
+    # that expires): cached pages and JSON never outlive it. A function of the object.
+    changes_at: Callable[[Any], Any] | None = None
 
     def status_label(self, status: str) -> str:
         return str(self.status_choices(status).label) if status in self.status_choices.values else status

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.utils.translation import get_language
 
+from core.db import PreparedQuery, fetch_together
 from core.masking import mask_contacts
 from core.money import Money
 
@@ -44,6 +47,11 @@ class TrackingView:
     details: dict
     quote: Money | None
     history: list[HistoryEntry]
+
+    @property
+    def changes_at(self):
+        """When this view goes stale by itself (see TrackedService.changes_at), or None."""
+        return self.service.changes_at(self.obj) if self.service.changes_at else None
 
     @property
     def expected_delay(self) -> str:
@@ -104,25 +112,54 @@ def find_tracked(*, raw_number: str) -> TrackedObject | None:
     service = registry.get(numbers.prefix_of(number))
     if service is None:
         return None
-    obj = (
-        service.model.objects.select_related("tracking", *service.select_related)
-        .filter(tracking__number=number)
-        .first()
-    )
+    if connection.vendor == "postgresql":
+        found = _item_query(service.prefix).objects(number)
+        obj = found[0] if found else None
+    else:  # the demo's SQLite
+        obj = _item_queryset(service, number).first()
     return None if obj is None else TrackedObject(number=number, service=service, obj=obj)
 
 
-def tracking_lookup(*, raw_number: str) -> TrackingView | None:
-    """Everything the public page shows for what a customer typed. Two queries whatever
-    the service or the length of its history: find_tracked(), then the item's events."""
-    found = find_tracked(raw_number=raw_number)
-    if found is None:
-        return None
-    service, obj = found.service, found.obj
+def _item_queryset(service: registry.TrackedService, number: str):
+    return service.model.objects.select_related("tracking", *service.select_related).filter(tracking__number=number)
+
+
+def _events_queryset(number: str):
     # Internal rows (staff edits of contact details) are the staff's audit trail only.
-    events = list(TrackingEvent.objects.filter(item_id=obj.tracking_id, internal=False).order_by("at", "pk"))
+    return TrackingEvent.objects.filter(item__number=number, internal=False).order_by("at", "pk")
+
+
+# Compiled once per process: on the tracking pages the ORM's compilation costs more
+# than the two queries themselves (core.db.PreparedQuery).
+@cache
+def _item_query(prefix: str) -> PreparedQuery:
+    service = registry.get(prefix)
+    return PreparedQuery(lambda number: _item_queryset(service, number).order_by()[:1], "__sentinel-number__")
+
+
+_EVENTS_QUERY = PreparedQuery(_events_queryset, "__sentinel-number__")
+
+
+def tracking_lookup(*, raw_number: str) -> TrackingView | None:
+    """Everything the public page shows for what a customer typed, whatever the service
+    or the length of its history: two queries (the object with its tracking row, and its
+    events), sent together in one round trip on PostgreSQL."""
+    number = numbers.normalize(raw_number)
+    service = registry.get(numbers.prefix_of(number)) if number else None
+    if service is None:
+        return None
+    if connection.vendor == "postgresql":
+        item_query = _item_query(service.prefix)
+        item_rows, event_rows = fetch_together([item_query.query(number), _EVENTS_QUERY.query(number)])
+        objects, events = item_query.build(item_rows), _EVENTS_QUERY.build(event_rows)
+        obj = objects[0] if objects else None
+    else:  # the demo's SQLite
+        obj = _item_queryset(service, number).first()
+        events = list(_events_queryset(number)) if obj else []
+    if obj is None:
+        return None
     return TrackingView(
-        number=found.number,
+        number=number,
         service=service,
         obj=obj,
         status=obj.status,
@@ -140,20 +177,16 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     )
 
 
-def tracking_json(*, raw_number: str) -> dict | None:
-    """The public JSON for a number, from the cache when possible (no SQL on a hit)."""
-    number = numbers.normalize(raw_number)
-    if number is None or registry.get(numbers.prefix_of(number)) is None:
+def tracking_json_body(*, number: str) -> bytes | None:
+    """The public JSON of a normalised number, encoded as the API sends it (None when no
+    request has this number), and cached (see caching). Two queries to build it."""
+    view = tracking_lookup(raw_number=number)
+    if view is None:
         return None
-    key = caching.json_key(number, get_language())
-    data = cache.get(key)
-    if data is None:
-        view = tracking_lookup(raw_number=number)
-        if view is None:
-            return None
-        data = view.as_json()
-        cache.set(key, data, settings.TRACKING_JSON_CACHE_SECONDS)
-    return data
+    body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
+    if caching.enabled():
+        caching.store(caching.json_key(number, get_language()), body, view.changes_at)
+    return body
 
 
 def mask_middle(value: str) -> str:

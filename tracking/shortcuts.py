@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -81,17 +82,30 @@ def not_found(request: HttpRequest, raw: str) -> HttpResponse:
     )
 
 
+def throttled_read(request: HttpRequest, raw: str, *, keys: list[str] = ()) -> dict | HttpResponse:
+    """The styled 429 once this client has too many failed lookups (except for a number
+    this browser already knows); else the values of the cache `keys` (a cached page),
+    read in the throttle's round trip."""
+    keys = list(keys)
+    if is_known_number(request, raw):
+        try:
+            return cache.get_many(keys) if keys else {}
+        except Exception:  # the cache is down: the page is built from the database
+            return {}
+    try:
+        return throttle.check_and_get(request, keys=keys)
+    except RateLimited as exc:
+        return ratelimited(request, exc)
+
+
 def find_or_refuse(
     request: HttpRequest, raw: str, *, find: Callable[..., T | None] = tracking_lookup
 ) -> T | HttpResponse:
     """What `find(raw_number=raw)` (a tracking selector) returns, or the response to
-    send instead: the styled 429 once this client has too many failed lookups (except
-    for a number this browser already knows), the 404 lookup page (counted as a
+    send instead: the 429 of throttled_read(), the 404 lookup page (counted as a
     failure) when the number matches nothing."""
-    if not is_known_number(request, raw):
-        try:
-            throttle.check(request)
-        except RateLimited as exc:
-            return ratelimited(request, exc)
+    refused = throttled_read(request, raw)
+    if isinstance(refused, HttpResponse):
+        return refused
     found = find(raw_number=raw)
     return not_found(request, raw) if found is None else found

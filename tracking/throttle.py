@@ -20,5 +20,10 @@ def check(request: HttpRequest) -> None:
     limits.check(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)
 
 
+def check_and_get(request: HttpRequest, *, keys: list[str]) -> dict:
+    """check(), and these cache keys read in the same round trip (cached pages)."""
+    return limits.check_and_get(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE, keys=keys)
+
+
 def record_failure(request: HttpRequest) -> None:
     limits.count(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)

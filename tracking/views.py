@@ -1,9 +1,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from . import registry
-from .shortcuts import find_or_refuse, remember_number
+from core.fragments import render_piece, with_csrf
+
+from . import caching, numbers, registry
+from .selectors import tracking_lookup
+from .shortcuts import find_or_refuse, not_found, remember_number, throttled_read
 
 
 @require_GET
@@ -26,13 +30,26 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, number: str) -> HttpResponse:
-    found = find_or_refuse(request, number)
-    if isinstance(found, HttpResponse):
-        return found
-    if found.number != number:
-        return redirect("tracking:detail", number=found.number, permanent=True)
-    response = render(request, "tracking/detail.html", {"view": found, "item": found.obj})
-    return remember_number(request, response, found.number)
+    """The tracking page. Its content is cached per number and language (a hit: one Redis
+    round trip for the throttle and the content, no SQL); the page opened from a signed
+    quote link (a query string) is always built, since it verifies that link."""
+    canonical = numbers.normalize(number) == number
+    key = caching.page_key(number, get_language()) if canonical and caching.enabled() and not request.GET else None
+    read = throttled_read(request, number, keys=[key] if key else [])
+    if isinstance(read, HttpResponse):
+        return read
+    piece = read.get(key) if key else None
+    if piece is None:
+        found = tracking_lookup(raw_number=number)
+        if found is None:
+            return not_found(request, number)
+        if found.number != number:
+            return redirect("tracking:detail", number=found.number, permanent=True)
+        piece = render_piece("tracking/_page.html", {"view": found, "item": found.obj, "request": request})
+        if key:
+            caching.store(key, piece, found.changes_at)
+    response = render(request, "tracking/detail.html", {"number": number, "content": with_csrf(request, piece)})
+    return remember_number(request, response, number)
 
 
 @require_GET

@@ -123,6 +123,10 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Prefixes held for services that are not built yet, so no other service can claim them.
 TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "TCK", "HST"]
+# The hot paths' few queries (tracking lookups, the license state) are prepared on the
+# server once per connection (core.db). Turn off behind a connection pooler in
+# transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Public tracking JSON is cached per number and language (dropped on every change).
 TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300)
 # Failed tracking lookups allowed per client IP and hour before a 429.
@@ -166,6 +170,12 @@ LICENSE_RATE_TOKEN = env.str("LICENSE_RATE_TOKEN", default="20/h")
 JWT_SECRET = env.str("JWT_SECRET", default="")
 JWT_ACCESS_SECONDS = env.int("JWT_ACCESS_SECONDS", default=3600)
 JWT_REFRESH_SECONDS = env.int("JWT_REFRESH_SECONDS", default=7 * 24 * 3600)
+# Online validations are buffered in Redis and written to the activity log in bulk every
+# LICENSE_VALIDATION_FLUSH_SECONDS by the beat job licenses.flush_validations (see
+# licenses/recording.py): a crash loses at most that many seconds of validation records.
+# Off (written at once) where no beat runs: the demo, and the test suite by default.
+LICENSE_VALIDATIONS_BUFFERED = env.bool("LICENSE_VALIDATIONS_BUFFERED", default=True)
+LICENSE_VALIDATION_FLUSH_SECONDS = env.int("LICENSE_VALIDATION_FLUSH_SECONDS", default=10)
 LICENSE_WEBHOOK_TIMEOUT = env.int("LICENSE_WEBHOOK_TIMEOUT", default=10)
 LICENSE_WEBHOOK_MAX_ATTEMPTS = env.int("LICENSE_WEBHOOK_MAX_ATTEMPTS", default=8)
 # Validation and heartbeat events (IP address, client) are purged after this many days;
@@ -204,6 +214,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Messages and webhooks whose enqueue was lost (broker down at commit, worker killed).
     "core-requeue-stuck-messages": {"task": "core.requeue_stuck_messages", "schedule": 10 * 60},
     "licenses-requeue-stuck-webhooks": {"task": "licenses.requeue_stuck_webhooks", "schedule": 10 * 60},
+    # Buffered license validations to the activity log (LICENSE_VALIDATIONS_BUFFERED).
+    "licenses-flush-validations": {"task": "licenses.flush_validations", "schedule": LICENSE_VALIDATION_FLUSH_SECONDS},
     # Rental requests staff did not confirm in time (RENTAL_HOLD_HOURS) free their dates.
     "rentals-expire-holds": {"task": "rentals.expire_holds", "schedule": 15 * 60},
     # Sent messages past OUTBOX_RETENTION_DAYS (personal data), in the quiet hours.

@@ -40,6 +40,10 @@ if not CELERY_BROKER_URL:
     # warn about a missing hostname at the first e-mail.
     CELERY_BROKER_URL = "memory://localhost/"
 
+# bin/demo runs no Celery beat: validations are written at once, not buffered for a flush
+# that would never come.
+LICENSE_VALIDATIONS_BUFFERED = env.bool("LICENSE_VALIDATIONS_BUFFERED", default=False)
+
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
     EMAIL_BACKEND = "core.mail.ConsoleBackend"

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 
-from core.api import PlatformApi
+from core.api import PlatformApi, hot_path
 from core.errors import DomainError, RateLimited
 
 from . import admin, public
 from .common import limit
 
-__all__ = ["api", "envelope", "limit"]
+__all__ = ["api", "envelope", "limit", "validate_hot_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ api = LicenseApi(
 )
 api.add_router("", public.router)
 api.add_router("", admin.router)
+# POST /api/v1/licenses/validate, every EasyFacture start: mounted before the API's URLs.
+validate_hot_path = hot_path(api, "licenses/validate", public.validate_fast)
 
 
 # --- error envelope -------------------------------------------------------------

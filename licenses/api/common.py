@@ -10,9 +10,14 @@ from django.utils.translation import gettext as _
 from core import limits
 
 
+def counter(request: HttpRequest, scope: str, rate: str, ident: str | None = None) -> limits.Counter | None:
+    """The client's counter for one limit of `scope` (its IP, or `ident`)."""
+    return limits.counter_for(
+        request, group=f"licenses:{scope}", rate=rate, ident=ident, message=_("Trop de requêtes. Réessayez plus tard.")
+    )
+
+
 def limit(request: HttpRequest, scope: str, rate: str, ident: str | None = None) -> None:
     """Count one request of `scope` for the client's IP (or `ident`); over `rate`, raise
     RateLimited (the API answers 429 RATE_LIMIT_EXCEEDED with Retry-After)."""
-    limits.enforce(
-        request, group=f"licenses:{scope}", rate=rate, ident=ident, message=_("Trop de requêtes. Réessayez plus tard.")
-    )
+    limits.enforce_counter(counter(request, scope, rate, ident))
