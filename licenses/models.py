@@ -38,6 +38,28 @@ class Product(models.Model):
         return self.name
 
 
+# The fields an online validation answers from (licenses.selectors.LicenseState): a
+# change of any of them must reach every process's remembered state (state_cache).
+STATE_FIELDS = frozenset(
+    {"machine_id", "license_type", "license_key", "email", "expires_at", "is_revoked", "product", "product_id"}
+)
+
+
+class LicenseQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A queryset update of a field validations answer from tells every process to
+        read those licenses again (a save() does it through post_save)."""
+        if not STATE_FIELDS.intersection(kwargs):
+            return super().update(**kwargs)
+        from .state_cache import license_changed
+
+        ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        for license_id in ids:
+            license_changed(license_id)
+        return updated
+
+
 class License(models.Model):
     """One license per machine and product.
 
@@ -75,6 +97,8 @@ class License(models.Model):
     reminded_7d_for = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_1d_for = models.DateTimeField(null=True, blank=True, editable=False)
     expired_notified_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LicenseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("licence")

@@ -312,3 +312,16 @@ def test_one_phone_written_two_ways_is_one_contact(client, settings):
     assert client.post("/revisions/", first).status_code == 302
     again = revision_data(2, client_email="b@example.com", client_phone="+221-771234567")
     assert client.post("/revisions/", again).status_code == 429
+
+
+def test_the_limiter_counts_on_django_ratelimit_s_own_keys(rf):
+    # a @ratelimit decorator on the same group and key shares the counter
+    from core import limits
+
+    request = rf.get("/", REMOTE_ADDR="203.0.113.9")
+    for _ in range(3):
+        limits.enforce(request, group="shared-group", rate="10/m", ident="client-7")
+    usage = django_ratelimit.core.get_usage(
+        request, group="shared-group", key=lambda _group, _request: "client-7", rate="10/m", increment=False
+    )
+    assert usage["count"] == 3 and usage["limit"] == 10

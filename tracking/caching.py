@@ -12,12 +12,15 @@ elsewhere (a fleet car renamed), and never reaches past the moment the page woul
 change by itself (a quote's validity, a rental hold: the service's `changes_at`).
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def json_key(number: str, language: str) -> str:
@@ -42,13 +45,19 @@ def timeout(changes_at: datetime | None) -> int:
 
 def store(key: str, value, changes_at: datetime | None) -> None:
     seconds = timeout(changes_at)
-    if seconds > 0:
+    if seconds <= 0:
+        return
+    try:
         cache.set(key, value, seconds)
+    except Exception as exc:  # Redis down: the page is simply built again next time
+        logger.warning("tracking cache not written (%s): %s", key, exc)
 
 
 def invalidate(number: str) -> None:
     keys = [make(number, code) for code, _name in settings.LANGUAGES for make in (json_key, page_key)]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # Robust: the change is committed; a cache that cannot be reached must not turn it
+    # into an error (its entries expire with their TTL).
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def invalidate_instance(sender, instance, **kwargs) -> None:

@@ -263,10 +263,17 @@ LOGGING = {
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
 
+# Redis is on the hot paths (rate limits, cached pages, buffered validations): a Redis
+# that stops answering must cost a request seconds, not hang it (each caller then fails
+# open or falls back to the database).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+
+
 def redis_cache(url: str) -> dict:
     return {
         "BACKEND": "core.cache.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="platform"),
         "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
     }

@@ -1,0 +1,116 @@
+"""The public hot paths (issue 8): what they cost in queries, the cached pieces' CSRF
+tokens, the fall-back to the full API layer, and the pages when Redis is down."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from rentals.services import rental_status_change
+from revisions.quote_links import quote_token
+
+from .factories import REVISION_FORM, RentalVehicleFactory, make_quoted_revision, make_rental
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "core.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/9",  # nothing listens there
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_cached_tracking_page_costs_no_query(client, django_assert_num_queries, django_capture_on_commit_callbacks):
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    with django_assert_num_queries(2):  # built: the request and its history, in one round trip
+        first = client.get(f"/tracking/{number}/").content.decode()
+    with django_assert_num_queries(0):
+        second = client.get(f"/tracking/{number}/").content.decode()
+    assert "150\u202f000\u00a0FCFA" in second and first.count("<article") == second.count("<article") == 1
+
+
+def test_cached_pages_give_each_visitor_their_own_csrf_token(django_capture_on_commit_callbacks):
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    alice_page = alice.get(f"/tracking/{number}/").content.decode()
+    bob_page = bob.get(f"/tracking/{number}/").content.decode()  # from the cache
+    assert "csrf-hole" not in bob_page
+    assert _csrf(alice_page) != _csrf(bob_page)
+    # each token works for its own visitor: "Renvoyer le lien" from the cached page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = bob.post(f"/revisions/{number}/devis/lien/", {"csrfmiddlewaretoken": _csrf(bob_page)})
+    assert response.status_code == 302
+
+
+def test_a_page_opened_from_a_signed_link_is_never_served_from_the_cache(client):
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    client.get(f"/tracking/{number}/")  # cached without the link
+    html = client.get(f"/tracking/{number}/", {"devis": quote_token(revision=revision)}).content.decode()
+    assert "Accepter le devis" in html
+
+
+def test_the_request_forms_are_cached_and_follow_the_fleet(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        client.get("/revisions/")
+    RentalVehicleFactory(name="Renault Clio")
+    client.get("/locations/")
+    with django_assert_num_queries(0):
+        assert "Disponible à toutes les dates" in client.get("/locations/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_shows_on_the_booking_form_at_once():
+    client = Client()
+    car = RentalVehicleFactory(name="Renault Clio")
+    assert "Disponible à toutes les dates" in client.get("/locations/").content.decode()
+    rental = make_rental(vehicle=car)
+    assert "Déjà réservé" in client.get("/locations/").content.decode()
+    rental_status_change(rental=rental, to_status="annulee")
+    assert "Disponible à toutes les dates" in client.get("/locations/").content.decode()
+
+
+def test_a_number_not_written_as_we_write_it_goes_through_the_full_api(client):
+    number = make_quoted_revision().tracking.number
+    sloppy = number.lower().replace("-", "")
+    response = client.get(f"/api/tracking/{sloppy}")
+    assert response.status_code == 200 and response.json()["tracking_number"] == number
+    assert response["Cache-Control"] == "private, no-store" or "no-store" in response["Cache-Control"]
+    assert client.get("/api/tracking/docs").status_code == 200
+    assert client.get("/api/tracking/openapi.json").status_code == 200
+
+
+def test_unusual_validate_requests_get_the_same_answers_as_before(client):
+    # extra fields, a missing one, another method: the full API layer answers them
+    base = {"machine_id": "0" * 32, "license_key": "EF1.x.y"}
+    for body, code in (
+        ({**base, "extra": "x"}, 404),
+        ({"license_key": "EF1.x.y"}, 422),
+        ({**base, "machine_id": "nothex"}, 422),
+    ):
+        response = client.post("/api/v1/licenses/validate", body, content_type="application/json")
+        assert response.status_code == code, body
+    response = client.get("/api/v1/licenses/validate")
+    assert response.status_code == 405 and response.json()["error"] == "METHOD_NOT_ALLOWED"
+
+
+def test_public_pages_still_answer_when_redis_is_down(settings, django_capture_on_commit_callbacks):
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    settings.CACHES = DEAD_REDIS
+    client = Client()
+    assert client.get(f"/tracking/{number}/").status_code == 200
+    assert client.get(f"/api/tracking/{number}").json()["tracking_number"] == number
+    assert client.get("/revisions/").status_code == 200
+    assert client.get("/").status_code == 200
+    # and a request can still be made (the limits fail open)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/revisions/", {**REVISION_FORM, "client_email": "down@example.com"}).status_code == 302
