@@ -57,7 +57,12 @@ def _cursor():
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
     connection.ensure_connection()
-    return connection._prepare_cursor(_PreparingCursor(connection.connection))
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off (poolers); a threshold no query
+        # reaches lets these explicit prepare=True statements through, and only them.
+        raw.prepare_threshold = 2**31 - 1
+    return connection._prepare_cursor(_PreparingCursor(raw))
 
 
 def _fetch_together(queries: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:

@@ -40,6 +40,7 @@ from django_ratelimit import ALL
 
 from .errors import RateLimited
 from .http import client_ip_key
+from .microcache import Microcache
 
 logger = logging.getLogger(__name__)
 
@@ -189,16 +190,26 @@ def check_and_get(
     keys: list[str],
     ident: str | None = None,
     message: str | None = None,
+    local: Microcache | None = None,
 ) -> dict:
     """check(), and the values of the cache `keys` read in the same round trip (missing
-    keys are absent from the result). Raises RateLimited as check() does."""
+    keys are absent from the result). Raises RateLimited as check() does. With `local`,
+    the count and the values are read from that per-process copy while it is fresh, and
+    kept there when read from Redis (core.microcache)."""
     counter = counter_for(request, group=group, rate=rate, ident=ident, message=message)
     wanted = [*keys, counter.key] if counter else list(keys)
-    try:
-        found = _cache().get_many(wanted)
-    except Exception as exc:  # fail open, and nothing cached can be read either
-        unavailable(exc, counter)
-        return {}
+    found = local.get_many(wanted) if local is not None else {}
+    if len(found) < len(wanted):
+        try:
+            found = _cache().get_many(wanted)
+        except Exception as exc:  # fail open, and nothing cached can be read either
+            unavailable(exc, counter)
+            return {}
+        if counter is not None:
+            found.setdefault(counter.key, 0)
+        if local is not None:
+            local.set_many(found)
+        found = dict(found)
     # Nothing is added here, so the count already at the limit means the next one is refused.
     if counter is not None and found.pop(counter.key, 0) >= counter.limit:
         raise refusal(counter)
@@ -210,15 +221,21 @@ def check(request: HttpRequest, *, group: str, rate: str, ident: str | None = No
     check_and_get(request, group=group, rate=rate, keys=[], ident=ident, message=message)
 
 
-def count(request: HttpRequest, *, group: str, rate: str, ident: str | None = None) -> None:
-    """Count one outcome (a success, a failure) for `ident`; never refuses."""
+def count(
+    request: HttpRequest, *, group: str, rate: str, ident: str | None = None, local: Microcache | None = None
+) -> None:
+    """Count one outcome (a success, a failure) for `ident`; never refuses. With `local`,
+    the new count replaces the per-process copy check_and_get() reads."""
     counter = counter_for(request, group=group, rate=rate, ident=ident)
     if counter is None:
         return
     try:
-        _hit(counter)
+        hits = _hit(counter)
     except Exception as exc:
         unavailable(exc, counter)
+        return
+    if local is not None:
+        local.set_many({counter.key: hits})
 
 
 # --- public request forms (revisions, rentals...) --------------------------------------

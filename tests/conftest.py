@@ -6,10 +6,18 @@ from django.utils import translation
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters live in Redis (a database reserved for the tests): start each test at zero."""
+    """Rate-limit counters live in Redis (a database reserved for the tests): start each test
+    at zero; so do the per-process copies (microcache, remembered license states)."""
+    from licenses import state_cache
+    from tracking import caching
+
     cache.clear()
+    caching.local.clear()
+    state_cache.forget_all()
     yield
     cache.clear()
+    caching.local.clear()
+    state_cache.forget_all()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.test import Client
 
 from rentals.services import rental_status_change
 from revisions.quote_links import quote_token
+from revisions.services import revision_status_change
 
 from .factories import REVISION_FORM, RentalVehicleFactory, make_quoted_revision, make_rental
 
@@ -114,3 +115,53 @@ def test_public_pages_still_answer_when_redis_is_down(settings, django_capture_o
     # and a request can still be made (the limits fail open)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/revisions/", {**REVISION_FORM, "client_email": "down@example.com"}).status_code == 302
+
+
+# --- the microcache ------------------------------------------------------------------------
+
+
+def _redis_calls(monkeypatch):
+    from core.cache import redis_client
+
+    client, calls = redis_client(), []
+    real = client.execute_command
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    return calls
+
+
+def test_a_burst_on_one_number_is_served_from_the_process(client, settings, monkeypatch):
+    settings.TRACKING_MICROCACHE_SECONDS = 1
+    number = make_quoted_revision().tracking.number
+    client.get(f"/api/tracking/{number}")  # built and cached in Redis
+    client.get(f"/api/tracking/{number}")  # read from Redis, copied in the process
+    calls = _redis_calls(monkeypatch)
+    for _ in range(3):
+        assert client.get(f"/api/tracking/{number}").json()["tracking_number"] == number
+    assert calls == []
+
+
+def test_a_change_is_seen_at_once_by_the_process_that_made_it(client, settings, django_capture_on_commit_callbacks):
+    settings.TRACKING_MICROCACHE_SECONDS = 60
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    client.get(f"/api/tracking/{number}")
+    client.get(f"/api/tracking/{number}")
+    with django_capture_on_commit_callbacks(execute=True):
+        revision_status_change(revision=revision, to_status="annule")
+    assert client.get(f"/api/tracking/{number}").json()["status"] == "annule"
+
+
+def test_failed_lookups_still_block_at_once_in_the_process_that_counts_them(client, settings):
+    settings.TRACKING_MICROCACHE_SECONDS = 60
+    settings.TRACKING_FAILED_LOOKUPS_RATE = "2/h"
+    number = make_quoted_revision().tracking.number
+    assert client.get(f"/api/tracking/{number}").status_code == 200
+    for _ in range(2):
+        assert client.get("/api/tracking/REV-2026-AAAA-AAAA").status_code == 404
+    # the count copied in the process was replaced by Redis's answer to each failure
+    assert client.get(f"/api/tracking/{number}").status_code == 429

@@ -20,7 +20,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.microcache import Microcache
+
 logger = logging.getLogger(__name__)
+
+
+# The entries and failed-lookup counts most recently read, per process, for about a
+# second (TRACKING_MICROCACHE_SECONDS; core.microcache).
+local = Microcache("TRACKING_MICROCACHE_SECONDS")
 
 
 def json_key(number: str, language: str) -> str:
@@ -55,9 +62,14 @@ def store(key: str, value, changes_at: datetime | None) -> None:
 
 def invalidate(number: str) -> None:
     keys = [make(number, code) for code, _name in settings.LANGUAGES for make in (json_key, page_key)]
+
     # Robust: the change is committed; a cache that cannot be reached must not turn it
     # into an error (its entries expire with their TTL).
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    def drop() -> None:
+        local.forget(keys)
+        cache.delete_many(keys)
+
+    transaction.on_commit(drop, robust=True)
 
 
 def invalidate_instance(sender, instance, **kwargs) -> None:

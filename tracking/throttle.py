@@ -12,6 +12,8 @@ from django.http import HttpRequest
 
 from core import limits
 
+from . import caching
+
 GROUP = "tracking-failed-lookups"
 
 
@@ -21,9 +23,12 @@ def check(request: HttpRequest) -> None:
 
 
 def check_and_get(request: HttpRequest, *, keys: list[str]) -> dict:
-    """check(), and these cache keys read in the same round trip (cached pages)."""
-    return limits.check_and_get(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE, keys=keys)
+    """check(), and these cache keys read in the same round trip (cached pages), both
+    through the per-process microcache (tracking.caching.local)."""
+    return limits.check_and_get(
+        request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE, keys=keys, local=caching.local
+    )
 
 
 def record_failure(request: HttpRequest) -> None:
-    limits.count(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)
+    limits.count(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE, local=caching.local)
