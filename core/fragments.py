@@ -21,6 +21,9 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from . import microcache
+from .microcache import Microcache
+
 logger = logging.getLogger(__name__)
 
 # Where the token goes. Escaping leaves it as is; text typed by someone that happens to
@@ -56,21 +59,31 @@ def cached_piece(
     build: Callable[[], str],
     timeout: int,
     version_key: str | None = None,
+    local: Microcache | None = None,
+    shared: bool = True,
 ) -> SafeString:
     """The piece stored under `key`, CSRF filled in; built by `build()` and stored when
     missing or made before the current value of `version_key` (which `changed()`
-    replaces when the data behind the piece change). One round trip on a hit."""
+    replaces when the data behind the piece change). One round trip on a hit, none while
+    `local` (a per-process copy) has it; `shared=False` for a piece that only a deploy
+    changes: kept in `local` only."""
     keys = [key, version_key] if version_key else [key]
-    try:
-        found = cache.get_many(keys)
-    except Exception:  # the cache is down: build it, as without a cache
-        found = {}
+    found = local.get_many(keys) if local is not None else {}
+    if len(found) < len(keys) and shared:
+        try:
+            found = cache.get_many(keys)
+        except Exception:  # the cache is down: build it, as without a cache
+            found = {}
+        if local is not None and key in found:
+            local.set_many(found)
     version = found.get(version_key, "") if version_key else ""
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return with_csrf(request, entry[1])
     html = build()
-    if timeout > 0:
+    if local is not None:
+        local.set_many({key: (version, html), **({version_key: version} if version_key else {})})
+    if timeout > 0 and shared:
         try:
             cache.set(key, (version, html), timeout)
         except Exception:
@@ -79,9 +92,11 @@ def cached_piece(
 
 
 def changed(version_key: str) -> None:
-    """Pieces made with `version_key` are rebuilt once the current transaction commits."""
+    """Pieces made with `version_key` are rebuilt once the current transaction commits
+    (by this process at once; by others once their microcached copy expires)."""
 
     def replace() -> None:
+        microcache.public.forget([version_key])
         try:
             cache.set(version_key, uuid.uuid4().hex, None)
         except Exception:

@@ -22,13 +22,15 @@ MAX_ENTRIES = 10_000
 
 
 class Microcache:
-    def __init__(self, setting: str):
-        self.setting = setting
+    """Copies kept for the number of seconds in setting `setting`, or `seconds`."""
+
+    def __init__(self, setting: str = "", *, seconds: float = 0):
+        self.setting, self._seconds = setting, seconds
         self._entries: dict[str, tuple[float, object]] = {}
 
     @property
     def seconds(self) -> float:
-        return getattr(settings, self.setting, 0)
+        return getattr(settings, self.setting, 0) if self.setting else self._seconds
 
     def get_many(self, keys: list[str]) -> dict:
         """The fresh copies among `keys`."""
@@ -57,3 +59,7 @@ class Microcache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+# The one the public pages share (tracking pages and JSON, the booking form).
+public = Microcache("MICROCACHE_SECONDS")

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods
 
-from core import limits
+from core import limits, microcache
 from core.errors import RateLimited
 from core.fragments import cached_piece, render_piece
 from core.money import CURRENCY_SYMBOLS, ZERO_DECIMAL_CURRENCIES
@@ -63,6 +63,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
             build=lambda: render_piece("rentals/_request_form.html", _context(form)),
             timeout=FORM_PIECE_SECONDS,
             version_key=FLEET_VERSION,
+            local=microcache.public,
         )
         return render(request, TEMPLATE, {"piece": piece})
     try:

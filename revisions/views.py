@@ -10,6 +10,7 @@ from core import limits
 from core.errors import RateLimited
 from core.fragments import cached_piece, render_piece
 from core.http import client_ip_key
+from core.microcache import Microcache
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
 from tracking.selectors import find_tracked
@@ -36,6 +37,8 @@ LINK_RESEND_RATE_PER_IP = "5/d"
 
 
 FORM_PIECE_SECONDS = 3600
+# Only a deploy changes the empty form: each process keeps its own copy.
+_form_pieces = Microcache(seconds=FORM_PIECE_SECONDS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,6 +53,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
             key=f"revisions:form:{get_language()}:{timezone.localdate().isoformat()}",
             build=lambda: render_piece("revisions/_request_form.html", context),
             timeout=FORM_PIECE_SECONDS,
+            local=_form_pieces,
+            shared=False,
         )
         return render(request, template, {**context, "piece": piece})
     try:

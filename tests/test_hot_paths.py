@@ -135,7 +135,7 @@ def _redis_calls(monkeypatch):
 
 
 def test_a_burst_on_one_number_is_served_from_the_process(client, settings, monkeypatch):
-    settings.TRACKING_MICROCACHE_SECONDS = 1
+    settings.MICROCACHE_SECONDS = 1
     number = make_quoted_revision().tracking.number
     client.get(f"/api/tracking/{number}")  # built and cached in Redis
     client.get(f"/api/tracking/{number}")  # read from Redis, copied in the process
@@ -146,7 +146,7 @@ def test_a_burst_on_one_number_is_served_from_the_process(client, settings, monk
 
 
 def test_a_change_is_seen_at_once_by_the_process_that_made_it(client, settings, django_capture_on_commit_callbacks):
-    settings.TRACKING_MICROCACHE_SECONDS = 60
+    settings.MICROCACHE_SECONDS = 60
     revision = make_quoted_revision()
     number = revision.tracking.number
     client.get(f"/api/tracking/{number}")
@@ -157,7 +157,7 @@ def test_a_change_is_seen_at_once_by_the_process_that_made_it(client, settings, 
 
 
 def test_failed_lookups_still_block_at_once_in_the_process_that_counts_them(client, settings):
-    settings.TRACKING_MICROCACHE_SECONDS = 60
+    settings.MICROCACHE_SECONDS = 60
     settings.TRACKING_FAILED_LOOKUPS_RATE = "2/h"
     number = make_quoted_revision().tracking.number
     assert client.get(f"/api/tracking/{number}").status_code == 200

@@ -20,14 +20,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from core.microcache import Microcache
+from core import microcache
 
 logger = logging.getLogger(__name__)
 
 
 # The entries and failed-lookup counts most recently read, per process, for about a
-# second (TRACKING_MICROCACHE_SECONDS; core.microcache).
-local = Microcache("TRACKING_MICROCACHE_SECONDS")
+# second (MICROCACHE_SECONDS; core.microcache).
+local = microcache.public
 
 
 def json_key(number: str, language: str) -> str:

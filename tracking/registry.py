@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -72,7 +73,13 @@ class TrackedService:
     changes_at: Callable[[Any], Any] | None = None
 
     def status_label(self, status: str) -> str:
-        return str(self.status_choices(status).label) if status in self.status_choices.values else status
+        label = self._labels.get(status)
+        return str(label) if label is not None else status
+
+    @cached_property
+    def _labels(self) -> dict:
+        # Built once: TextChoices.values and lookups build lists at every call.
+        return dict(self.status_choices.choices)
 
 
 class RegistryError(Exception):

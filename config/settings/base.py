@@ -129,10 +129,10 @@ TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "TCK", "HST"]
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Public tracking JSON is cached per number and language (dropped on every change).
 TRACKING_JSON_CACHE_SECONDS = env.int("TRACKING_JSON_CACHE_SECONDS", default=300)
-# Each process keeps what it last read of the tracking cache, and each client's failed
-# lookups, for this long (core.microcache): a change reaches other processes up to that
-# late. 0 turns it off.
-TRACKING_MICROCACHE_SECONDS = env.float("TRACKING_MICROCACHE_SECONDS", default=1.0)
+# Each process keeps what it last read of the public pages' cache (tracking pages and
+# JSON, the booking form) and each client's failed lookups for this long
+# (core.microcache): a change reaches other processes up to that late. 0 turns it off.
+MICROCACHE_SECONDS = env.float("MICROCACHE_SECONDS", default=1.0)
 # Failed tracking lookups allowed per client IP and hour before a 429.
 TRACKING_FAILED_LOOKUPS_RATE = env.str("TRACKING_FAILED_LOOKUPS_RATE", default="20/h")
 

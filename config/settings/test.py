@@ -19,7 +19,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests read what they just wrote; the microcache has tests of its own.
-TRACKING_MICROCACHE_SECONDS = 0
+MICROCACHE_SECONDS = 0
 # No beat in the tests: validations are written at once unless a test turns buffering on.
 LICENSE_VALIDATIONS_BUFFERED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
