@@ -75,7 +75,7 @@ def cached_piece(
         except Exception:  # the cache is down: build it, as without a cache
             found = {}
         if local is not None and key in found:
-            local.set_many(found)
+            local.set_many({**({version_key: ""} if version_key else {}), **found})
     version = found.get(version_key, "") if version_key else ""
     entry = found.get(key)
     if entry is not None and entry[0] == version:

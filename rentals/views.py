@@ -53,19 +53,21 @@ FORM_PIECE_SECONDS = 3600
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     vehicle = request.GET.get("vehicle", "")
-    form = RentalForm(request.POST or None, initial={"vehicle": vehicle})
     if request.method != "POST":
         # The empty form with the fleet and its booked days: rendered once per language,
         # day and preselected car, again after any booking or fleet change (FLEET_VERSION).
         piece = cached_piece(
             request,
             key=f"rentals:form:{get_language()}:{timezone.localdate().isoformat()}:{vehicle[:12]}",
-            build=lambda: render_piece("rentals/_request_form.html", _context(form)),
+            build=lambda: render_piece(
+                "rentals/_request_form.html", _context(RentalForm(initial={"vehicle": vehicle}))
+            ),
             timeout=FORM_PIECE_SECONDS,
             version_key=FLEET_VERSION,
             local=microcache.public,
         )
         return render(request, TEMPLATE, {"piece": piece})
+    form = RentalForm(request.POST)
     try:
         limits.public_form_attempt(request)
         if not form.is_valid():
