@@ -43,8 +43,9 @@ class Chrome:
 
     @cached_property
     def header(self) -> SafeString:
-        html = _piece("header", self.language).replace(NEXT_HOLE, escape(self.request.get_full_path()))
-        return with_csrf(self.request, html)
+        # The token first: a path that contains the hole's text must stay text.
+        html = with_csrf(self.request, _piece("header", self.language))
+        return mark_safe(html.replace(NEXT_HOLE, escape(self.request.get_full_path())))  # escaped just here
 
     @cached_property
     def footer(self) -> SafeString:

@@ -21,17 +21,12 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 
 def fetch_all(sql: str, params: Sequence) -> list[tuple]:
     """The rows of a read-only query, the query being its connection's health check."""
     return fetch_together([(sql, params)])[0]
-
-
-def fetch_one(sql: str, params: Sequence) -> tuple | None:
-    rows = fetch_all(sql, params)
-    return rows[0] if rows else None
 
 
 def fetch_together(queries: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
@@ -84,9 +79,10 @@ def _fetch_together(queries: Sequence[tuple[str, Sequence]]) -> list[list[tuple]
 
 
 class PreparedQuery:
-    """`make(value)` → a queryset of model instances, compiled once with `sentinel` for
-    `value`; `objects(value)` runs its SQL with the real value and returns the instances
-    (select_related objects attached). PostgreSQL only: callers use the queryset itself
+    """`make(value)` → a queryset, compiled once with `sentinel` for `value`;
+    `objects(value)` runs its SQL with the real value and returns the model instances
+    (select_related objects attached), or the rows of a values_list() queryset, their
+    values converted as the ORM does. PostgreSQL only: callers use the queryset itself
     elsewhere (the demo's SQLite)."""
 
     def __init__(self, make: Callable[[Any], QuerySet], sentinel: Any):
@@ -101,13 +97,17 @@ class PreparedQuery:
         if len(positions) != 1:  # pragma: no cover - the sentinel must stand for one parameter
             raise RuntimeError(f"sentinel {self._sentinel!r} found {len(positions)} times in {params!r}")
         klass_info, select = compiler.klass_info, compiler.select
+        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        if queryset._iterable_class is not ModelIterable:  # values_list(): rows, not instances
+            self._compiled = (sql, list(params), positions[0], compiler, converters, None, [], (0, 0), [])
+            return
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         self._compiled = (
             sql,
             list(params),
             positions[0],
             compiler,
-            compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            converters,
             klass_info["model"],
             [f[0].target.attname for f in select[start:end]],
             (start, end),
@@ -126,13 +126,15 @@ class PreparedQuery:
     def objects(self, value: Any) -> list[Model]:
         return self.build(fetch_all(*self.query(value)))
 
-    def build(self, rows: list[tuple]) -> list[Model]:
-        """The instances of rows this query fetched."""
+    def build(self, rows: list[tuple]) -> list:
+        """The instances (or, for values_list(), the converted rows) of rows this query fetched."""
         if self._compiled is None:
             self._compile()
         compiler, converters, model, attnames, (start, end), populators = self._compiled[3:]
         if converters:
-            rows = compiler.apply_converters(rows, converters)
+            rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        if model is None:
+            return list(rows)
         objects = []
         for row in rows:
             obj = model.from_db(connection.alias, attnames, row[start:end])

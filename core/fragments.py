@@ -96,10 +96,10 @@ def changed(version_key: str) -> None:
     (by this process at once; by others once their microcached copy expires)."""
 
     def replace() -> None:
-        microcache.public.forget([version_key])
         try:
             cache.set(version_key, uuid.uuid4().hex, None)
         except Exception:
             logger.warning("%s not replaced: the cache is unavailable (pieces expire with their TTL)", version_key)
+        microcache.public.forget([version_key])  # after Redis: a copy taken meanwhile would be the old one
 
     transaction.on_commit(replace, robust=True)

@@ -40,7 +40,7 @@ from django_ratelimit import ALL
 
 from .errors import RateLimited
 from .http import client_ip_key
-from .microcache import Microcache
+from .microcache import ABSENT, Microcache
 
 logger = logging.getLogger(__name__)
 
@@ -171,15 +171,20 @@ def enforce(
 
 def enforce_counter(counter: Counter | None) -> None:
     """enforce() for a counter already built (see counter_for())."""
-    if counter is None:
-        return
-    try:
-        hits = _hit(counter)
-    except Exception as exc:  # Redis down or unreachable: fail open
-        unavailable(exc, counter)
-        return
-    if hits > counter.limit:
+    hits = _hit_or_none(counter)
+    if hits is not None and hits > counter.limit:
         raise refusal(counter)
+
+
+def _hit_or_none(counter: Counter | None) -> int | None:
+    """The count after this hit; None when limits are off or Redis fails (fail open)."""
+    if counter is None:
+        return None
+    try:
+        return _hit(counter)
+    except Exception as exc:  # Redis down or unreachable
+        unavailable(exc, counter)
+        return None
 
 
 def check_and_get(
@@ -208,8 +213,9 @@ def check_and_get(
         if counter is not None:
             found.setdefault(counter.key, 0)
         if local is not None:
-            local.set_many(found)
-        found = dict(found)
+            # Keys Redis does not have are copied as absent: a burst asks Redis once.
+            local.set_many({key: found.get(key, ABSENT) for key in wanted})
+    found = {key: value for key, value in found.items() if value is not ABSENT}
     # Nothing is added here, so the count already at the limit means the next one is refused.
     if counter is not None and found.pop(counter.key, 0) >= counter.limit:
         raise refusal(counter)
@@ -227,14 +233,8 @@ def count(
     """Count one outcome (a success, a failure) for `ident`; never refuses. With `local`,
     the new count replaces the per-process copy check_and_get() reads."""
     counter = counter_for(request, group=group, rate=rate, ident=ident)
-    if counter is None:
-        return
-    try:
-        hits = _hit(counter)
-    except Exception as exc:
-        unavailable(exc, counter)
-        return
-    if local is not None:
+    hits = _hit_or_none(counter)
+    if hits is not None and local is not None:
         local.set_many({counter.key: hits})
 
 

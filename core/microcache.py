@@ -19,6 +19,8 @@ import time
 from django.conf import settings
 
 MAX_ENTRIES = 10_000
+# Stored for a key Redis did not have, so that its absence is remembered too.
+ABSENT = object()
 
 
 class Microcache:

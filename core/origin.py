@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,12 @@ class Origin:
     def from_request(cls, request: HttpRequest, *, app_version: str = "") -> Origin:
         from .http import client_ip
 
-        # Without a session cookie nobody is logged in: the lazy user is left alone (the
-        # desktop app's calls, on the license server's hot path, carry no cookie).
-        user = getattr(request, "user", None) if settings.SESSION_COOKIE_NAME in request.COOKIES else None
+        user = getattr(request, "user", None)
+        if isinstance(user, SimpleLazyObject) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # The session middleware's user, not loaded yet, without a session cookie: it
+            # is anonymous, no need to load it (the desktop app's calls, on the license
+            # server's hot path). A user set by a bearer token is a real object: kept.
+            user = None
         return cls(
             actor=user if user is not None and user.is_authenticated else None,
             ip=client_ip(request),

@@ -42,14 +42,17 @@ class Hit:
     fresh: bool  # the token was read: state_cache may answer (False when Redis failed)
 
 
-def validation_hit(*, counter: limits.Counter | None, license_id: int, at: datetime, origin: Origin) -> Hit:
+def validation_hit(
+    *, counter: limits.Counter | None, license_id: int, machine_id: str, at: datetime, origin: Origin
+) -> Hit:
     """Count the request against its limit (RateLimited beyond it), buffer its record,
     and read the license's state token; fail open when Redis cannot be reached."""
     client = redis_client()
     if client is None:  # the demo's in-process cache: its own counting, records written at once
         limits.enforce_counter(counter)
         return Hit(recorded=False, token=None, fresh=False)
-    record = recording.encode(license_id=license_id, at=at, origin=origin) if recording.buffered() else ""
+    buffered = recording.buffered()
+    record = recording.encode(license_id=license_id, machine_id=machine_id, at=at, origin=origin) if buffered else ""
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts[id(client)] = client.register_script(_HIT)

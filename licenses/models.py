@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,11 +38,19 @@ class Product(models.Model):
         return self.name
 
 
-# The fields an online validation answers from (licenses.selectors.LicenseState): a
-# change of any of them must reach every process's remembered state (state_cache).
-STATE_FIELDS = frozenset(
-    {"machine_id", "license_type", "license_key", "email", "expires_at", "is_revoked", "product", "product_id"}
+# What an online validation answers from, in the order of licenses.selectors.LicenseState;
+# a change of any of these fields must reach every process's remembered state (state_cache).
+STATE_COLUMNS = (
+    "pk",
+    "machine_id",
+    "license_type",
+    "license_key",
+    "email",
+    "expires_at",
+    "is_revoked",
+    "product__renewal_url",
 )
+STATE_FIELDS = frozenset({column.split("__")[0] for column in STATE_COLUMNS} - {"pk"} | {"product_id"})
 
 
 class LicenseQuerySet(models.QuerySet):
@@ -51,12 +59,13 @@ class LicenseQuerySet(models.QuerySet):
         read those licenses again (a save() does it through post_save)."""
         if not STATE_FIELDS.intersection(kwargs):
             return super().update(**kwargs)
-        from .state_cache import license_changed
+        from .state_cache import licenses_changed
 
-        ids = list(self.values_list("pk", flat=True))
-        updated = super().update(**kwargs)
-        for license_id in ids:
-            license_changed(license_id)
+        # The rows are locked as they are listed: every row updated is a row re-read.
+        with transaction.atomic():
+            ids = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
+            updated = super(LicenseQuerySet, self.model.objects.filter(pk__in=ids)).update(**kwargs)
+            licenses_changed(ids)
         return updated
 
 

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.cache import redis_client
@@ -82,10 +82,13 @@ def buffered() -> bool:
 # --- recording (the request) -------------------------------------------------------
 
 
-def encode(*, license_id: int, at: datetime, origin: Origin) -> str:
-    """One buffered record (licenses.hotpath pushes it in the request's round trip)."""
-    record = [license_id, at.timestamp(), origin.ip, origin.user_agent[:300], origin.app_version[:20]]
-    return json.dumps(record, separators=(",", ":"))
+def encode(*, license_id: int, machine_id: str, at: datetime, origin: Origin) -> str:
+    """One buffered record (licenses.hotpath pushes it in the request's round trip). The
+    machine id the key names: the flush writes only records of the license as it is
+    (the answer was LICENSE_NOT_FOUND otherwise). Text PostgreSQL refuses (NUL) is
+    dropped here, so that one record can never block its batch."""
+    ua, version = (text.replace("\x00", "") for text in (origin.user_agent[:300], origin.app_version[:20]))
+    return json.dumps([license_id, at.timestamp(), origin.ip, ua, version, machine_id], separators=(",", ":"))
 
 
 _ONE_VALIDATION_SQL = """
@@ -128,6 +131,7 @@ class FlushResult:
     batches: int = 0
     written: int = 0  # activity rows inserted
     skipped: int = 0  # records of batches already written by an earlier run
+    failed: int = 0  # records of batches that could not be written (left for the next run)
 
 
 def validations_flush(*, max_batches: int = 100) -> FlushResult:
@@ -138,7 +142,7 @@ def validations_flush(*, max_batches: int = 100) -> FlushResult:
         return FlushResult()
     buffer_key, open_key = _keys()
     take = client.register_script(_TAKE_BATCH)
-    batches = written = skipped = 0
+    batches = written = skipped = failed = 0
     # First the batches an interrupted run left behind, then new ones from the buffer.
     pending = [member.decode() for member in client.smembers(open_key)]
     while batches < max_batches:
@@ -149,7 +153,17 @@ def validations_flush(*, max_batches: int = 100) -> FlushResult:
             if not take(keys=[buffer_key, _batch_key(batch_id), open_key], args=[BATCH_SIZE, batch_id]):
                 break
         records = [json.loads(raw) for raw in client.lrange(_batch_key(batch_id), 0, -1)]
-        if _write_batch(batch_id=batch_id, records=records):
+        try:
+            wrote = _write_batch(batch_id=batch_id, records=records)
+        except OperationalError:
+            raise  # the database itself is unavailable: the whole run is retried later
+        except Exception:
+            # This batch stays open for the next run; the others are still written.
+            logger.exception("validation batch %s not written (%s records)", batch_id, len(records))
+            failed += len(records)
+            batches += 1
+            continue
+        if wrote:
             written += len(records)
         else:
             skipped += len(records)
@@ -157,7 +171,7 @@ def validations_flush(*, max_batches: int = 100) -> FlushResult:
         client.pipeline(transaction=True).delete(_batch_key(batch_id)).srem(open_key, batch_id).execute()
         batches += 1
     _forget_old_flushes()
-    result = FlushResult(batches=batches, written=written, skipped=skipped)
+    result = FlushResult(batches=batches, written=written, skipped=skipped, failed=failed)
     if batches:
         logger.info("validations flushed: %s", result)
     return result
@@ -167,18 +181,20 @@ _INSERT_EVENTS_SQL = """
 INSERT INTO licenses_licenseevent
     (license_id, action, created_at, ip_address, user_agent, app_version, os_info, actor_id, details)
 SELECT v.license_id, %s, v.at, v.ip::inet, v.ua, v.version, '', NULL, '{}'
-FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[])
-     AS v(license_id, at, ip, ua, version)
-JOIN licenses_license l ON l.id = v.license_id
+FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[])
+     AS v(license_id, at, ip, ua, version, machine_id)
+JOIN licenses_license l ON l.id = v.license_id AND l.machine_id = v.machine_id
 """
 
 # One UPDATE for every license of the batch, never moving a stamp backwards (a batch
 # written late must not hide a later synchronous record).
 _STAMP_SQL = """
 UPDATE licenses_license l SET last_validated_at = v.at
-FROM (SELECT license_id, max(at) AS at FROM unnest(%s::bigint[], %s::timestamptz[]) AS u(license_id, at)
-      GROUP BY license_id) v
-WHERE l.id = v.license_id AND (l.last_validated_at IS NULL OR l.last_validated_at < v.at)
+FROM (SELECT license_id, machine_id, max(at) AS at
+      FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS u(license_id, at, machine_id)
+      GROUP BY license_id, machine_id) v
+WHERE l.id = v.license_id AND l.machine_id = v.machine_id
+  AND (l.last_validated_at IS NULL OR l.last_validated_at < v.at)
 """
 
 
@@ -204,13 +220,10 @@ def _write_batch(*, batch_id: str, records: list[list]) -> bool:
 def _insert(records: list[list]) -> None:
     ids = [int(r[0]) for r in records]
     at = [datetime.fromtimestamp(float(r[1]), tz=UTC) for r in records]
+    ip, ua, version, machine = ([r[i] for r in records] for i in (2, 3, 4, 5))
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_EVENTS_SQL,
-            [LicenseEvent.Action.VALIDATED, ids, at, [r[2] for r in records], [r[3] for r in records]]
-            + [[r[4] for r in records]],
-        )
-        cursor.execute(_STAMP_SQL, [ids, at])
+        cursor.execute(_INSERT_EVENTS_SQL, [LicenseEvent.Action.VALIDATED, ids, at, ip, ua, version, machine])
+        cursor.execute(_STAMP_SQL, [ids, at, machine])
 
 
 def _forget_old_flushes() -> None:

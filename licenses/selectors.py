@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -18,9 +17,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import fetch_one
+from core.db import PreparedQuery
 
-from .models import PAID_TYPES, License, LicenseEvent, LicenseType
+from .models import PAID_TYPES, STATE_COLUMNS, License, LicenseEvent, LicenseType
 
 STATS_DAYS = 30
 ACTIVE_MACHINE_DAYS = 7
@@ -44,36 +43,23 @@ class LicenseState:
         return self.expires_at is not None and self.expires_at <= now
 
 
-_STATE_FIELDS = (
-    "pk",
-    "machine_id",
-    "license_type",
-    "license_key",
-    "email",
-    "expires_at",
-    "is_revoked",
-    "product__renewal_url",
-)
+def _state_queryset(license_id: int):
+    return License.objects.filter(pk=license_id).values_list(*STATE_COLUMNS)
 
 
-@cache
-def _state_sql() -> str:
-    """The state query's SQL, compiled by the ORM once per process (the compilation
-    costs more than the query itself on the validate hot path)."""
-    sql, params = License.objects.filter(pk=0).values_list(*_STATE_FIELDS).query.sql_with_params()
-    if list(params) != [0]:  # pragma: no cover - a Django upgrade would change the shape
-        raise RuntimeError(f"unexpected parameters in the license state query: {params!r}")
-    return sql
+# Compiled once per process: on the validate hot path the ORM's compilation costs more
+# than the query itself (core.db.PreparedQuery).
+_STATE_QUERY = PreparedQuery(_state_queryset, -1)
 
 
 def license_state(*, license_id: int) -> LicenseState | None:
-    """The license with this id, in one indexed SELECT (joined to its product). Read at
-    every validation, never cached: a revocation or an extension counts at once."""
+    """The license with this id, in one indexed SELECT (joined to its product). Read at a
+    validation whose license this process does not remember (licenses.state_cache)."""
     if connection.vendor == "postgresql":
-        row = fetch_one(_state_sql(), [license_id])
-    else:  # the demo's SQLite: the ORM converts its dates
-        row = License.objects.filter(pk=license_id).values_list(*_STATE_FIELDS).first()
-    return None if row is None else LicenseState(*row)
+        rows = _STATE_QUERY.objects(license_id)
+    else:  # the demo's SQLite
+        rows = list(_state_queryset(license_id)[:1])
+    return LicenseState(*rows[0]) if rows else None
 
 
 STATUS_LABELS = {"active": _("Active"), "expired": _("Expirée"), "revoked": _("Révoquée")}

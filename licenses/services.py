@@ -28,6 +28,12 @@ from .serializers import days_remaining
 MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def machine_id_normalize(value: str) -> str | None:
+    """A machine id as we store it (32 lower-case hex, surrounding spaces forgiven), or None."""
+    value = value.strip().lower()
+    return value if MACHINE_ID.match(value) else None
+
+
 def _log(lic: License, action: str, origin: Origin, **details) -> LicenseEvent:
     return LicenseEvent.objects.create(
         license=lic,
@@ -227,7 +233,9 @@ def license_validate(
         limits.enforce_counter(rate_limit)  # refused keys count too
         raise
     now = timezone.now()
-    hit = hotpath.validation_hit(counter=rate_limit, license_id=lid, at=now, origin=origin)
+    hit = hotpath.validation_hit(
+        counter=rate_limit, license_id=lid, machine_id=str(payload.get("mid", "")), at=now, origin=origin
+    )
     lic = state_cache.lookup(lid, hit.token) if hit.fresh else None
     if lic is None:
         lic = license_state(license_id=lid)

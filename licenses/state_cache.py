@@ -86,22 +86,33 @@ def license_changed(license_id: int) -> None:
     """Every process reads the license again at its next validation: the token is
     replaced once the current transaction commits (at once outside one). This process
     forgets it at once."""
-    _states.pop(license_id, None)
-    transaction.on_commit(lambda: _replace_token(license_id), robust=True)
+    licenses_changed([license_id])
 
 
-def _replace_token(license_id: int) -> None:
-    _states.pop(license_id, None)
+def licenses_changed(license_ids: list[int]) -> None:
+    """license_changed() for several licenses: one pipelined write of their tokens."""
+    for license_id in license_ids:
+        _states.pop(license_id, None)
+    if license_ids:
+        transaction.on_commit(lambda: _replace_tokens(license_ids), robust=True)
+
+
+def _replace_tokens(license_ids: list[int]) -> None:
+    for license_id in license_ids:
+        _states.pop(license_id, None)
     client = redis_client()
     if client is None:
         return
+    pipe = client.pipeline(transaction=False)
+    for license_id in license_ids:
+        pipe.set(token_key(license_id), uuid.uuid4().hex, ex=TOKEN_TTL)
     try:
-        client.set(token_key(license_id), uuid.uuid4().hex, ex=TOKEN_TTL)
+        pipe.execute()
     except Exception as exc:
         logger.warning(
-            "license %s changed but its state token was not replaced (Redis unavailable; "
+            "%s license(s) changed but their state tokens were not replaced (Redis unavailable; "
             "processes may keep the old state for up to %s s): %s",
-            license_id,
+            len(license_ids),
             MAX_AGE,
             exc,
         )

@@ -66,4 +66,4 @@ def requeue_stuck_webhooks() -> int:
 @shared_task(name="licenses.flush_validations", time_limit=120, soft_time_limit=100, expires=60)
 def flush_validations() -> dict:
     result = recording.validations_flush()
-    return {"batches": result.batches, "written": result.written, "skipped": result.skipped}
+    return {"batches": result.batches, "written": result.written, "skipped": result.skipped, "failed": result.failed}

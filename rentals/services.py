@@ -149,7 +149,8 @@ def rental_status_change(
     *, rental: Rental, to_status: str, note: str = "", notify: bool = False, origin: Origin = SYSTEM
 ) -> Rental:
     status_change(obj=rental, to_status=to_status, note=note, notify=notify, origin=origin)
-    fleet_changed()  # the booked days the booking form shows
+    if to_status not in BLOCKING:
+        fleet_changed()  # its days are free on the booking form
     return rental
 
 
@@ -162,21 +163,23 @@ def rentals_expire_holds(*, now: datetime | None = None) -> int:
     """
     hours = settings.RENTAL_HOLD_HOURS
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    fleet_changed()  # the booked days the booking form shows
-    return status_change_many(
+    expired = status_change_many(
         queryset=Rental.objects.filter(status=S.EN_ATTENTE, created_at__lte=cutoff),
         to_status=S.EXPIREE,
         note=Note("rental.hold_expired", {"hours": hours}),
         notify=True,
         origin=SYSTEM,
     )
+    if expired:
+        fleet_changed()  # their days are free on the booking form (after the batches committed)
+    return expired
 
 
 def rentals_confirm(*, rentals: models.QuerySet, origin: Origin) -> int:
     """Staff confirm pending bookings in bulk (each customer notified). Set-based, as the
     hold expiry: a row a colleague is changing right now, or that is no longer pending,
-    is skipped instead of overwritten. Returns how many were confirmed."""
-    fleet_changed()  # the booked days the booking form shows
+    is skipped instead of overwritten. Returns how many were confirmed (their days stay
+    booked: the booking form does not change)."""
     return status_change_many(
         queryset=rentals.filter(status=S.EN_ATTENTE), to_status=S.CONFIRMEE, note="", notify=True, origin=origin
     )

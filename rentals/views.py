@@ -53,15 +53,17 @@ FORM_PIECE_SECONDS = 3600
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     vehicle = request.GET.get("vehicle", "")
+    if request.method != "POST" and vehicle:
+        # A car preselected from its card (?vehicle=): built each time, never cached, so
+        # that nobody can fill the cache with forms for made-up query strings.
+        return render(request, TEMPLATE, _context(RentalForm(initial={"vehicle": vehicle})))
     if request.method != "POST":
-        # The empty form with the fleet and its booked days: rendered once per language,
-        # day and preselected car, again after any booking or fleet change (FLEET_VERSION).
+        # The empty form with the fleet and its booked days: rendered once per language
+        # and day, again after any booking or fleet change (FLEET_VERSION).
         piece = cached_piece(
             request,
-            key=f"rentals:form:{get_language()}:{timezone.localdate().isoformat()}:{vehicle[:12]}",
-            build=lambda: render_piece(
-                "rentals/_request_form.html", _context(RentalForm(initial={"vehicle": vehicle}))
-            ),
+            key=f"rentals:form:{get_language()}:{timezone.localdate().isoformat()}",
+            build=lambda: render_piece("rentals/_request_form.html", _context(RentalForm())),
             timeout=FORM_PIECE_SECONDS,
             version_key=FLEET_VERSION,
             local=microcache.public,

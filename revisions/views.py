@@ -43,20 +43,21 @@ _form_pieces = Microcache(seconds=FORM_PIECE_SECONDS)
 
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
-    form = RevisionRequestForm(request.POST or None)
-    context, template = {"form": form}, "revisions/request_form.html"
+    template = "revisions/request_form.html"
     if request.method != "POST":
         # The empty form is the same for everyone who reads this language today (its date
         # picker starts today): rendered once, its CSRF token filled in per visitor.
         piece = cached_piece(
             request,
             key=f"revisions:form:{get_language()}:{timezone.localdate().isoformat()}",
-            build=lambda: render_piece("revisions/_request_form.html", context),
-            timeout=FORM_PIECE_SECONDS,
+            build=lambda: render_piece("revisions/_request_form.html", {"form": RevisionRequestForm()}),
+            timeout=0,  # only this process's copy (shared=False)
             local=_form_pieces,
             shared=False,
         )
-        return render(request, template, {**context, "piece": piece})
+        return render(request, template, {"piece": piece})
+    form = RevisionRequestForm(request.POST)
+    context = {"form": form}
     try:
         limits.public_form_attempt(request)
         if not form.is_valid():

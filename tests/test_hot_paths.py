@@ -6,9 +6,11 @@ import re
 import pytest
 from django.test import Client
 
+from core.cache import redis_client
 from rentals.services import rental_status_change
 from revisions.quote_links import quote_token
 from revisions.services import revision_status_change
+from tracking import caching
 
 from .factories import REVISION_FORM, RentalVehicleFactory, make_quoted_revision, make_rental
 
@@ -121,7 +123,6 @@ def test_public_pages_still_answer_when_redis_is_down(settings, django_capture_o
 
 
 def _redis_calls(monkeypatch):
-    from core.cache import redis_client
 
     client, calls = redis_client(), []
     real = client.execute_command
@@ -165,3 +166,31 @@ def test_failed_lookups_still_block_at_once_in_the_process_that_counts_them(clie
         assert client.get("/api/tracking/REV-2026-AAAA-AAAA").status_code == 404
     # the count copied in the process was replaced by Redis's answer to each failure
     assert client.get(f"/api/tracking/{number}").status_code == 429
+
+
+def test_the_csrf_token_never_lands_in_the_language_switch_s_next_path(client):
+    html = client.get("/tracking/", {"x": "csrf-hole-8b3e5f1a0c9d4e72"}).content.decode()
+    next_value = re.search(r'name="next" type="hidden" value="([^"]*)"', html).group(1)
+    assert "csrf-hole-8b3e5f1a0c9d4e72" in next_value and _csrf(html) not in next_value
+
+
+def test_a_preselected_car_is_not_cached(client):
+    car = RentalVehicleFactory(name="Renault Clio")
+    for made_up in ("1", "x" * 40, str(car.pk)):
+        assert client.get("/locations/", {"vehicle": made_up}).status_code == 200
+    assert not redis_client().keys("*rentals:form*")
+
+
+def test_an_entry_built_before_a_change_and_stored_after_it_is_not_served(client, django_capture_on_commit_callbacks):
+    # given a reader that read the version, then the data, before a change...
+
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    key = caching.json_key(number, "fr")
+    stale_version = caching.current({}, key, number)[1]
+    # ...when the change commits, then the late reader stores what it built
+    with django_capture_on_commit_callbacks(execute=True):
+        revision_status_change(revision=revision, to_status="annule")
+    caching.store(key, b'{"status": "devis_envoye"}', version=stale_version, changes_at=None)
+    # then the next reader does not serve it
+    assert client.get(f"/api/tracking/{number}").json()["status"] == "annule"

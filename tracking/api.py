@@ -117,10 +117,11 @@ CANONICAL_NUMBER = r"[A-Z]{3}-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"
 def tracking_answer(request: HttpRequest, number: str) -> HttpResponse:
     normalized = numbers.normalize(number)
     key = caching.json_key(normalized, get_language()) if normalized and caching.enabled() else None
-    # The throttle and the cached JSON in one round trip: a hit costs no SQL.
-    body = throttle.check_and_get(request, keys=[key] if key else []).get(key)
+    # The throttle and the cached JSON (with its version) in one round trip: a hit costs no SQL.
+    found = throttle.check_and_get(request, keys=[key, caching.version_key(normalized)] if key else [])
+    body, version = caching.current(found, key, normalized) if key else (None, "")
     if body is None and normalized and registry.get(numbers.prefix_of(normalized)):
-        body = tracking_json_body(number=normalized)
+        body = tracking_json_body(number=normalized, version=version)
     if body is None:
         throttle.record_failure(request)
         return _error("not_found", _("Aucune demande ne correspond à ce numéro."), 404)

@@ -13,6 +13,7 @@ change by itself (a quote's validity, a rental hold: the service's `changes_at`)
 """
 
 import logging
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -50,14 +51,35 @@ def timeout(changes_at: datetime | None) -> int:
     return max(seconds, 0)
 
 
-def store(key: str, value, changes_at: datetime | None) -> None:
+def version_key(number: str) -> str:
+    """Replaced at every change of the number's request. Entries are stored with the
+    version read before they were built: one built from data read before a change, and
+    stored after it, is never served (a delete alone would let it in)."""
+    return f"tracking:version:{number}"
+
+
+def current(found: dict, key: str, number: str) -> tuple[object | None, str]:
+    """(the entry under `key` if it is of the current version, that version), from the
+    values read for [key, version_key(number)]."""
+    version = found.get(version_key(number), "")
+    stored = found.get(key)
+    value = stored[1] if isinstance(stored, tuple) and stored[0] == version else None
+    return value, version
+
+
+def store(key: str, value, *, version: str, changes_at: datetime | None) -> None:
     seconds = timeout(changes_at)
     if seconds <= 0:
         return
     try:
-        cache.set(key, value, seconds)
+        cache.set(key, (version, value), seconds)
     except Exception as exc:  # Redis down: the page is simply built again next time
         logger.warning("tracking cache not written (%s): %s", key, exc)
+        return
+    local.set_many({key: (version, value)})  # this process copied it as absent a moment ago
+
+
+VERSION_SECONDS = 30 * 24 * 3600
 
 
 def invalidate(number: str) -> None:
@@ -66,8 +88,9 @@ def invalidate(number: str) -> None:
     # Robust: the change is committed; a cache that cannot be reached must not turn it
     # into an error (its entries expire with their TTL).
     def drop() -> None:
-        local.forget(keys)
+        cache.set(version_key(number), uuid.uuid4().hex, VERSION_SECONDS)
         cache.delete_many(keys)
+        local.forget([*keys, version_key(number)])  # after Redis: a copy taken meanwhile would be old
 
     transaction.on_commit(drop, robust=True)
 

@@ -177,15 +177,16 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     )
 
 
-def tracking_json_body(*, number: str) -> bytes | None:
+def tracking_json_body(*, number: str, version: str) -> bytes | None:
     """The public JSON of a normalised number, encoded as the API sends it (None when no
-    request has this number), and cached (see caching). Two queries to build it."""
+    request has this number), and cached under the `version` read before (see caching).
+    Two queries to build it."""
     view = tracking_lookup(raw_number=number)
     if view is None:
         return None
     body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
     if caching.enabled():
-        caching.store(caching.json_key(number, get_language()), body, view.changes_at)
+        caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body
 
 

@@ -17,11 +17,6 @@ from . import caching
 GROUP = "tracking-failed-lookups"
 
 
-def check(request: HttpRequest) -> None:
-    """Raise core.errors.RateLimited once this client has used up its failed lookups."""
-    limits.check(request, group=GROUP, rate=settings.TRACKING_FAILED_LOOKUPS_RATE)
-
-
 def check_and_get(request: HttpRequest, *, keys: list[str]) -> dict:
     """check(), and these cache keys read in the same round trip (cached pages), both
     through the per-process microcache (tracking.caching.local)."""

@@ -35,10 +35,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     quote link (a query string) is always built, since it verifies that link."""
     canonical = numbers.normalize(number) == number
     key = caching.page_key(number, get_language()) if canonical and caching.enabled() and not request.GET else None
-    read = throttled_read(request, number, keys=[key] if key else [])
+    read = throttled_read(request, number, keys=[key, caching.version_key(number)] if key else [])
     if isinstance(read, HttpResponse):
         return read
-    piece = read.get(key) if key else None
+    piece, version = caching.current(read, key, number) if key else (None, "")
     if piece is None:
         found = tracking_lookup(raw_number=number)
         if found is None:
@@ -47,7 +47,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("tracking:detail", number=found.number, permanent=True)
         piece = render_piece("tracking/_page.html", {"view": found, "item": found.obj, "request": request})
         if key:
-            caching.store(key, piece, found.changes_at)
+            caching.store(key, piece, version=version, changes_at=found.changes_at)
     response = render(request, "tracking/detail.html", {"number": number, "content": with_csrf(request, piece)})
     return remember_number(request, response, number)
 

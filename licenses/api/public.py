@@ -68,8 +68,8 @@ def validate_fast(request: HttpRequest) -> JsonResponse | None:
     body = json_body_fields(request, VALIDATE_FIELDS)
     if body is None or len(body["license_key"]) > signing.MAX_KEY_LENGTH:
         return None
-    machine_id = body["machine_id"].strip().lower()  # as ValidateIn does
-    if not services.MACHINE_ID.match(machine_id):
+    machine_id = services.machine_id_normalize(body["machine_id"])  # as ValidateIn does
+    if machine_id is None:
         return None
     return validation_answer(request, machine_id=machine_id, license_key=body["license_key"])
 

@@ -32,10 +32,10 @@ class MachineIn(Schema):
     @field_validator("machine_id")
     @classmethod
     def _machine_id(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not services.MACHINE_ID.match(value):
+        normalized = services.machine_id_normalize(value)
+        if normalized is None:
             raise ValueError("machine_id must be exactly 32 hexadecimal characters")
-        return value
+        return normalized
 
 
 class TrialIn(MachineIn):

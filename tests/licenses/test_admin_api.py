@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import tokens as staff_tokens
-from licenses.models import ActivationCode, License, WebhookDelivery, WebhookEndpoint
+from licenses.models import ActivationCode, License, LicenseEvent, WebhookDelivery, WebhookEndpoint
 
 from .conftest import MACHINE, OTHER_MACHINE
 from .factories import StaffFactory
@@ -164,3 +164,13 @@ def test_stats_are_reported(api, product, tokens):
     api.trial()
     response = api.get("/admin/stats", token=tokens["access_token"])
     assert response.status_code == 200 and response.json()["success"] is True
+
+
+def test_revocation_by_the_staff_api_records_who_did_it(api, product, tokens, manager):
+    # the bearer token sets the user, without any session cookie
+    api.trial()
+    response = api.client.delete(
+        f"/api/v1/admin/licenses/{MACHINE}?reason=chargeback", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}"
+    )
+    assert response.status_code == 200
+    assert LicenseEvent.objects.get(action=LicenseEvent.Action.REVOKED).actor == manager

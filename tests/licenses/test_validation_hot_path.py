@@ -230,3 +230,30 @@ def test_validate_still_answers_when_redis_is_down(api, product, settings, caplo
     # and the health check says which part is down
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json()["cache"] == "error" and health.json()["database"] == "ok"
+
+
+def test_a_batch_that_cannot_be_written_does_not_hold_the_others_back(api, product, buffered, monkeypatch):
+    key = _key(api)
+    _validate(api, key)
+    real_write = recording._write_batch
+    calls = []
+
+    def first_fails(*, batch_id, records):
+        calls.append(batch_id)
+        if len(calls) == 1:
+            raise ValueError("a record the database refuses")
+        return real_write(batch_id=batch_id, records=records)
+
+    monkeypatch.setattr(recording, "_write_batch", first_fails)
+    recording.validations_flush()  # the only batch fails: left open, logged
+    _validate(api, key)
+    result = recording.validations_flush()  # the failed one again (now fine), and the new one
+    assert result.written == 2 and _validations() == 2
+
+
+def test_a_record_for_a_license_that_changed_machine_is_not_written(api, product, buffered):
+    key = _key(api)
+    _validate(api, key)
+    License.objects.update(machine_id="e" * 32)
+    recording.validations_flush()
+    assert _validations() == 0

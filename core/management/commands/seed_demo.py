@@ -1,6 +1,6 @@
 """Idempotent demo data for every service, and an admin account for the demo.
 
-Each installed app may have a `demo.py` with `seed() -> core.demo.DemoSeed`: the items
+Each installed app may have a `demo.py` with `seed() -> core.seeding.DemoSeed`: the items
 worth trying (number, service, state, what to try) and notes (a signed link, codes).
 This command runs them all and prints, once, at the end, a table of the items and the
 notes, so it stays readable below the e-mails the demo prints while seeding (stderr).
