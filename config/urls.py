@@ -29,6 +29,7 @@ urlpatterns = [
     path("locations/", include("rentals.urls")),
     path("api/v1/", licenses_api.urls),
     path("licenses/", include("licenses.urls")),
+    path("leads/", include("leads.urls")),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -52,8 +52,9 @@ class BrandedEmail(EmailMultiAlternatives):
 
     The logo sits beside the HTML it belongs to (RFC 2387), so a client that shows the
     text part has no image to list as an attachment. The usual Django recipe
-    (mixed_subtype = "related") wraps the whole alternative instead. Messages that
-    reference no logo, or carry attachments, keep Django's own structure.
+    (mixed_subtype = "related") wraps the whole alternative instead. Attachments (a
+    receipt) go in a multipart/mixed around all of it; messages that reference no logo
+    keep Django's own structure.
     """
 
     def __init__(self, *, subject: str, body: str, html: str, from_email: str, to: list[str]):
@@ -62,14 +63,17 @@ class BrandedEmail(EmailMultiAlternatives):
 
     def message(self):
         msg = super().message()
-        if self.attachments or f"cid:{LOGO_CID}" not in self.alternatives[0].content:
+        if f"cid:{LOGO_CID}" not in self.alternatives[0].content:
             return msg
-        text_part, html_part = msg.get_payload()
+        # With attachments (a receipt), Django wraps the alternative in multipart/mixed:
+        # the logo goes beside the HTML inside it, the attachments stay outside.
+        alternative = msg.get_payload()[0] if self.attachments else msg
+        text_part, html_part = alternative.get_payload()
         related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
         related.attach(html_part)
         logo = MIMEImage(logo_png(), "png")
         logo.add_header("Content-ID", f"<{LOGO_CID}>")
         logo.add_header("Content-Disposition", "inline", filename="logo.png")
         related.attach(logo)
-        msg.set_payload([text_part, related])
+        alternative.set_payload([text_part, related])
         return msg

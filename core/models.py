@@ -18,6 +18,7 @@ class OutboundMessage(Deliverable):
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
 
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
     key = models.CharField(_("clé d'unicité"), max_length=200, unique=True)
@@ -27,6 +28,9 @@ class OutboundMessage(Deliverable):
     # E-mails only: the HTML version sent beside `body` (its plain-text alternative),
     # kept so the outbox shows what the customer saw. Empty for SMS and older rows.
     html_body = models.TextField(_("message HTML"), blank=True)
+    # E-mails only: files attached from the default storage, [{"path", "filename",
+    # "mimetype"}] (a receipt's PDF). The files outlive the message.
+    attachments = models.JSONField(_("pièces jointes"), default=list, blank=True)
     backend = models.CharField(_("backend"), max_length=100, blank=True)
     provider_id = models.CharField(_("identifiant fournisseur"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
@@ -39,3 +43,19 @@ class OutboundMessage(Deliverable):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.to}"
+
+
+class NumberSeries(models.Model):
+    """The last number given in a series of documents that must be numbered without
+    gaps (receipts REC-2026-…, later invoices): core.numbering locks this row in the
+    transaction that creates the document, so a rollback gives the number back."""
+
+    name = models.CharField(_("série"), max_length=40, unique=True)
+    last = models.PositiveBigIntegerField(_("dernier numéro"), default=0)
+
+    class Meta:
+        verbose_name = _("série de numéros")
+        verbose_name_plural = _("séries de numéros")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last}"

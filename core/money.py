@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 # Amounts are stored with two decimals in every currency. The franc CFA has no
 # subunit: XOF amounts are shown (and entered) in whole francs; others show their
 # cents unless they are zero.
-CURRENCY_SYMBOLS = {"XOF": "FCFA", "MAD": "MAD", "EUR": "€"}
+CURRENCY_SYMBOLS = {"XOF": "FCFA", "MAD": "dhs", "EUR": "€"}
 ZERO_DECIMAL_CURRENCIES = frozenset({"XOF"})
 CURRENCY_CHOICES = [("XOF", _("FCFA (XOF)")), ("MAD", _("Dirham (MAD)")), ("EUR", _("Euro (EUR)"))]
 CENT = Decimal("0.01")

@@ -39,7 +39,15 @@ def text_lines(text: str) -> list[str]:
     return [item for item in items if item]
 
 
-def notify_email(*, key: str, to: str, template: str, context: dict, language: str | None = None) -> OutboundMessage:
+def notify_email(
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict,
+    language: str | None = None,
+    attachments: list[dict] | None = None,
+) -> OutboundMessage:
     """`template` names three templates: <template>_subject.txt, <template>_body.txt
     (the plain-text version, extending email/base.txt) and <template>_body.html
     (extending email/base.html), rendered in `language` (the recipient's; default: the
@@ -59,13 +67,23 @@ def notify_email(*, key: str, to: str, template: str, context: dict, language: s
         body = _tidy_text(render_to_string(f"{template}_body.txt", context))
         html_body = render_to_string(f"{template}_body.html", context)
     return message_queue(
-        channel=OutboundMessage.Channel.EMAIL, to=to, subject=subject, body=body, html_body=html_body, key=key
+        channel=OutboundMessage.Channel.EMAIL,
+        to=to,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        key=key,
+        attachments=attachments,
     )
 
 
-def notify_sms(*, key: str, to: str, template: str, context: dict, language: str | None = None) -> OutboundMessage:
+def notify_sms(
+    *, key: str, to: str, template: str, context: dict, language: str | None = None, channel: str = "sms"
+) -> OutboundMessage:
+    """A text message from <template>_sms.txt; `channel` is "sms" or "whatsapp" (each
+    delivered by its own pluggable backend, core.sms)."""
     with translation.override(language or settings.LANGUAGE_CODE):
         # str.split() also splits on no-break spaces: an SMS has none (they are not in
         # the GSM alphabet and would double the cost of the message).
         body = " ".join(render_to_string(f"{template}_sms.txt", context).split())
-    return message_queue(channel=OutboundMessage.Channel.SMS, to=to, body=body, key=key)
+    return message_queue(channel=OutboundMessage.Channel(channel), to=to, body=body, key=key)

@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
@@ -11,13 +12,20 @@ from . import delivery
 from .mail import BrandedEmail
 from .models import OutboundMessage
 from .retention import purge_in_batches
-from .sms import get_sms_backend
+from .sms import backend_for
 
 logger = logging.getLogger(__name__)
 
 
 def message_queue(
-    *, channel: str, to: str, body: str, key: str, subject: str = "", html_body: str = ""
+    *,
+    channel: str,
+    to: str,
+    body: str,
+    key: str,
+    subject: str = "",
+    html_body: str = "",
+    attachments: list[dict] | None = None,
 ) -> OutboundMessage:
     """Record a message in the outbox and deliver it after the current transaction commits.
     An e-mail's `html_body` is sent as the HTML alternative of its text `body`.
@@ -25,7 +33,15 @@ def message_queue(
     Idempotent on `key`: queueing the same key twice keeps the first message.
     """
     message, created = OutboundMessage.objects.get_or_create(
-        key=key, defaults={"channel": channel, "to": to, "subject": subject, "body": body, "html_body": html_body}
+        key=key,
+        defaults={
+            "channel": channel,
+            "to": to,
+            "subject": subject,
+            "body": body,
+            "html_body": html_body,
+            "attachments": attachments or [],
+        },
     )
     if created:
         from .tasks import deliver_message
@@ -55,7 +71,7 @@ def message_deliver(*, message_id: int) -> delivery.Outcome:
             _email(message).send()
             backend_name, provider_id = settings.EMAIL_BACKEND.rsplit(".", 2)[-2], ""
         else:
-            backend = get_sms_backend()
+            backend = backend_for(message.channel)
             provider_id = backend.send(to=message.to, body=message.body)
             backend_name = backend.name
     except Exception as exc:  # SMTP, provider, network: all a failed attempt, retried with backoff
@@ -68,16 +84,22 @@ def message_deliver(*, message_id: int) -> delivery.Outcome:
 
 
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
-    """The e-mail as stored: text and HTML, or text only for a row queued without HTML."""
+    """The e-mail as stored: text and HTML, or text only for a row queued without HTML,
+    with its attachments read from the storage."""
     if message.html_body:
-        return BrandedEmail(
+        email = BrandedEmail(
             subject=message.subject,
             body=message.body,
             html=message.html_body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
         )
-    return EmailMultiAlternatives(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to])
+    else:
+        email = EmailMultiAlternatives(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to])
+    for attachment in message.attachments:
+        with default_storage.open(attachment["path"], "rb") as file:
+            email.attach(attachment["filename"], file.read(), attachment["mimetype"])
+    return email
 
 
 def messages_requeue_stuck(*, grace_minutes: int = 10) -> int:

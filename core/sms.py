@@ -1,4 +1,5 @@
-"""Pluggable SMS backends, chosen by the SMS_BACKEND setting."""
+"""Pluggable text-message backends: SMS (the SMS_BACKEND setting) and WhatsApp
+(WHATSAPP_BACKEND), one interface for both."""
 
 import abc
 
@@ -26,3 +27,11 @@ class OutboxBackend(BaseSmsBackend):
 
 def get_sms_backend() -> BaseSmsBackend:
     return import_string(settings.SMS_BACKEND)()
+
+
+def get_whatsapp_backend() -> BaseSmsBackend:
+    return import_string(settings.WHATSAPP_BACKEND)()
+
+
+def backend_for(channel: str) -> BaseSmsBackend:
+    return get_whatsapp_backend() if channel == "whatsapp" else get_sms_backend()

@@ -276,4 +276,4 @@ def test_amounts_in_francs_cfa_have_no_decimals():
     assert format_money(Decimal("95000.00"), "XOF") == "95\u202f000\u00a0FCFA"
     assert format_money(Decimal("95000.50"), "XOF") == "95\u202f001\u00a0FCFA"
     assert format_money(Decimal("99.50"), "EUR") == "99,50\u00a0€"
-    assert format_money(Decimal("1250.00"), "MAD") == "1\u202f250\u00a0MAD"
+    assert format_money(Decimal("1250.00"), "MAD") == "1\u202f250\u00a0dhs"

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "revisions",
     "rentals",
     "licenses",
+    "leads",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,8 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # Outgoing SMS: the default backend only records the message in the outbox (visible in admin).
 SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.OutboxBackend")
+# WhatsApp messages (deposit alerts) likewise: recorded in the outbox until a provider is plugged in.
+WHATSAPP_BACKEND = env.str("WHATSAPP_BACKEND", default="core.sms.OutboxBackend")
 # Sent e-mails and SMS hold personal data: the outbox forgets them after this many days.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 # E-mail and SMS attempts before a message is marked "failed" (30 s, 1 min, 2 min... apart);
@@ -193,6 +196,44 @@ LICENSE_ACTIVITY_RETENTION_DAYS = env.int("LICENSE_ACTIVITY_RETENTION_DAYS", def
 WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[80, 443])
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 
+# --- Leads marketplace (leads/money.py holds the rules) ---
+# Commission of a lead: LEADS_COMMISSION_RATE of its estimated value, at most
+# LEADS_COMMISSION_CAP dhs; the influencer earns LEADS_INFLUENCER_RATE of it.
+LEADS_COMMISSION_RATE = env.str("LEADS_COMMISSION_RATE", default="0.10")
+LEADS_COMMISSION_CAP = env.str("LEADS_COMMISSION_CAP", default="80.00")
+LEADS_INFLUENCER_RATE = env.str("LEADS_INFLUENCER_RATE", default="0.30")
+LEADS_MIN_ESTIMATED_VALUE = env.str("LEADS_MIN_ESTIMATED_VALUE", default="10.00")
+# A deposit whose available amount is below this (dhs) is depleted: its campaigns pause.
+LEADS_DEPLETED_BELOW = env.str("LEADS_DEPLETED_BELOW", default="1.00")
+# Levels by balance ÷ the balance right after the last recharge, in percent: healthy
+# above "attention", attention above "warning", warning above "critical", else critical.
+LEADS_LEVEL_THRESHOLDS = {"attention": 50, "warning": 20, "critical": 10}
+# The same client (e-mail or phone) on the same campaign within this many days is a duplicate.
+LEADS_DUPLICATE_DAYS = env.int("LEADS_DUPLICATE_DAYS", default=30)
+# Pending leads: the merchant is reminded after REMIND hours, the lead expires after
+# EXPIRE hours (nightly job); staff may still validate it DISPUTE_DAYS after expiry.
+LEADS_REMIND_HOURS = env.int("LEADS_REMIND_HOURS", default=48)
+LEADS_EXPIRE_HOURS = env.int("LEADS_EXPIRE_HOURS", default=72)
+LEADS_DISPUTE_DAYS = env.int("LEADS_DISPUTE_DAYS", default=7)
+# Phone numbers written in national form ("06…") are compared with this country code.
+LEADS_PHONE_COUNTRY_CODE = env.str("LEADS_PHONE_COUNTRY_CODE", default="212")
+# Recharges (dhs): the dialog's suggestions, the smallest and largest amount accepted.
+LEADS_RECHARGE_PRESETS = [2000, 5000, 10000]
+LEADS_RECHARGE_MIN = env.int("LEADS_RECHARGE_MIN", default=500)
+LEADS_RECHARGE_MAX = env.int("LEADS_RECHARGE_MAX", default=100_000)
+# Influencers withdraw their earnings from this amount (dhs).
+LEADS_PAYOUT_MINIMUM = env.int("LEADS_PAYOUT_MINIMUM", default=100)
+# Lead creation per user (API and dashboard): generous, a burst of 20 always passes.
+LEADS_RATE_CREATE = env.str("LEADS_RATE_CREATE", default="60/m")
+# The platform's legal identifiers, printed on receipts.
+COMPANY_LEGAL_NAME = env.str("COMPANY_LEGAL_NAME", default="Services Plateforme SARL")
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="Casablanca, Maroc")
+COMPANY_ICE = env.str("COMPANY_ICE", default="")
+COMPANY_IF = env.str("COMPANY_IF", default="")
+COMPANY_RC = env.str("COMPANY_RC", default="")
+# Who receives the daily leads report (comma-separated); default: active superusers.
+LEADS_REPORT_RECIPIENTS = env.list("LEADS_REPORT_RECIPIENTS", default=[])
+
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not
 # count), and every attempt per client IP (IPv6: per /64), a cap against floods.
@@ -249,6 +290,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "licenses.purge_old_activity",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Leads marketplace (leads/jobs.py). Deposit levels and the 48-hour reminders every hour.
+    "leads-check-deposits": {"task": "leads.check_deposits", "schedule": crontab(minute=0)},
+    "leads-remind-pending": {"task": "leads.remind_pending", "schedule": crontab(minute=5)},
+    # Yesterday's figures to staff at 09:00; pending leads past LEADS_EXPIRE_HOURS at 23:00.
+    "leads-daily-report": {"task": "leads.daily_report", "schedule": crontab(hour=9, minute=0)},
+    "leads-expire-pending": {"task": "leads.expire_pending", "schedule": crontab(hour=23, minute=0)},
     # Nightly database dump to BACKUP_DIR, with rotation (manage.py backup does the same).
     "core-backup-database": {
         "task": "core.backup_database",

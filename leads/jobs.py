@@ -1,0 +1,221 @@
+"""The marketplace's scheduled jobs (Celery beat, config/settings/base.py): the hourly
+deposit check and reminders, the 23:00 expiry, the 09:00 report. Each is set-based
+(statements over all rows, Python only for the few rows that need a message) and
+idempotent: a second run finds nothing left to do and tells nobody twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import money, notices
+from .models import Campaign, Deposit, InfluencerProfile, Lead, LeadEvent, LedgerEntry, Level
+
+# Who hears of each level (cumulative, as the seed's alert card shows).
+CHANNELS = {
+    Level.ATTENTION: {"dashboard"},
+    Level.WARNING: {"dashboard", "email"},
+    Level.CRITICAL: {"dashboard", "email", "sms", "whatsapp"},
+    Level.DEPLETED: {"dashboard", "email", "sms", "whatsapp"},
+}
+
+
+@dataclass
+class CheckResult:
+    alerted: dict[str, int] = field(default_factory=dict)
+    reset: int = 0
+    paused_campaigns: int = 0
+
+
+def deposits_check() -> CheckResult:
+    """Compute every deposit's level in the database; alert the deposits whose level got
+    worse than the last one alerted, reset the ones back to healthy, pause the campaigns
+    of depleted deposits."""
+    result = CheckResult()
+    levelled = money.annotate_level(Deposit.objects.all())
+    with transaction.atomic():
+        # Back to healthy: a new cycle, so the next fall alerts again.
+        result.reset = Deposit.objects.filter(
+            pk__in=levelled.filter(level=Level.HEALTHY).exclude(last_alert_level=Level.HEALTHY).values("pk")
+        ).update(last_alert_level=Level.HEALTHY, alert_cycle=F("alert_cycle") + 1)
+        # Locked so that a concurrent check (a manual run beside beat's) waits and then
+        # finds them already alerted; skip_locked would let both pass the rank test.
+        worse = list(
+            levelled.filter(level_rank__gt=F("alerted_rank"))
+            .select_for_update(of=("self",))
+            .select_related("merchant__user")
+            .order_by("pk")
+        )
+        for level in (Level.ATTENTION, Level.WARNING, Level.CRITICAL, Level.DEPLETED):
+            ids = [deposit.pk for deposit in worse if deposit.level == level]
+            if ids:
+                Deposit.objects.filter(pk__in=ids).update(last_alert_level=level)
+                result.alerted[level] = len(ids)
+        result.paused_campaigns = Campaign.objects.filter(
+            status=Campaign.Status.ACTIVE,
+            merchant_id__in=levelled.filter(level=Level.DEPLETED).values("merchant_id"),
+        ).update(status=Campaign.Status.PAUSED, paused_for_deposit=True)
+        for deposit in worse:
+            notices.deposit_alert(
+                deposit=deposit,
+                level=deposit.level,
+                cycle=deposit.alert_cycle,
+                percent=money.percent_of(deposit.balance, deposit.reference),
+                channels=CHANNELS[deposit.level],
+            )
+    return result
+
+
+def leads_remind(*, now: datetime | None = None) -> int:
+    """Remind merchants of leads pending for LEADS_REMIND_HOURS, once per lead."""
+    now = now or timezone.now()
+    due = Lead.objects.filter(
+        status=Lead.Status.PENDING,
+        reminded_at__isnull=True,
+        created_at__lte=now - timedelta(hours=settings.LEADS_REMIND_HOURS),
+    )
+    with transaction.atomic():
+        # Claimed by the UPDATE: a concurrent run reminds none of these again.
+        claimed = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:5000])
+        Lead.objects.filter(pk__in=claimed).update(reminded_at=now)
+        for lead in Lead.objects.filter(pk__in=claimed).select_related("merchant__user", "influencer", "campaign"):
+            notices.lead_reminder(lead)
+    return len(claimed)
+
+
+_INSERT_RELEASES = """
+INSERT INTO leads_ledgerentry
+    (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, lead_id, reason, created_at)
+SELECT 'lead:' || id || ':release', 'release', merchant_id, 0, -commission, 0, currency, id, '', %s
+FROM leads_lead WHERE status = 'expired' AND resolved_at = %s
+"""
+_INSERT_EVENTS = """
+INSERT INTO leads_leadevent (lead_id, from_status, to_status, note, created_at)
+SELECT id, 'pending', 'expired', '', %s FROM leads_lead WHERE status = 'expired' AND resolved_at = %s
+"""
+
+
+def leads_expire(*, now: datetime | None = None) -> int:
+    """Pending leads older than LEADS_EXPIRE_HOURS become expired and release their
+    reservations: a handful of statements whatever the number of leads. Rows are kept
+    (staff may still settle a dispute); each influencer gets one summary notification."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.LEADS_EXPIRE_HOURS)
+    stale = Lead.objects.filter(status=Lead.Status.PENDING, created_at__lt=cutoff)
+    with transaction.atomic():
+        # The deposits first, as every service does (leads.ledger's lock order).
+        merchants = stale.values("merchant_id")
+        list(Deposit.objects.filter(merchant_id__in=merchants).order_by("pk").select_for_update().values_list("pk"))
+        count = stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now)
+        if not count:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_RELEASES, [now, now])
+            cursor.execute(_INSERT_EVENTS, [now, now])
+        expired = Lead.objects.filter(status=Lead.Status.EXPIRED, resolved_at=now)
+        totals = (
+            expired.filter(merchant_id=OuterRef("merchant_id"))
+            .values("merchant_id")
+            .annotate(total=Sum("commission"))
+            .values("total")
+        )
+        touched = Deposit.objects.filter(merchant_id__in=expired.values("merchant_id"))
+        touched.update(
+            reserved=F("reserved") - Subquery(totals, output_field=DecimalField(max_digits=12, decimal_places=2))
+        )
+        # Released money may lift a deposit out of depletion: its paused campaigns resume.
+        lifted = money.annotate_level(touched).exclude(level=Level.DEPLETED).values("merchant_id")
+        Campaign.objects.filter(paused_for_deposit=True, merchant_id__in=lifted).update(
+            status=Campaign.Status.ACTIVE, paused_for_deposit=False
+        )
+        _notify_expired(expired, day=timezone.localdate(now))
+    return count
+
+
+def _notify_expired(expired, *, day) -> None:
+    from notifications.models import Notification
+
+    from tracking.notes import Note, stored
+
+    per_influencer = expired.values("influencer_id").annotate(n=Count("pk")).order_by()
+    users = dict(InfluencerProfile.objects.filter(pk__in=expired.values("influencer_id")).values_list("pk", "user_id"))
+    rows = []
+    for row in per_influencer:
+        text, key, params = stored(Note("leads.leads_expired", {"count": row["n"]}))
+        rows.append(
+            Notification(
+                user_id=users[row["influencer_id"]],
+                kind="leads_expired",
+                text=text,
+                message_key=key,
+                params=params,
+                link="/leads/influencer/#leads",
+                key=f"leads-expired:{day.isoformat()}:{row['influencer_id']}",
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+
+
+# --- the daily report ------------------------------------------------------------------------
+
+
+def _day_bounds(day) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def report_figures(*, day) -> dict:
+    start, end = _day_bounds(day)
+    events = LeadEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+    by_status = dict(events.values_list("to_status").annotate(n=Count("pk")).order_by())
+    entries = LedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+    zero = money.quantize(0)
+    sums = entries.aggregate(
+        commissions=Coalesce(Sum("balance_delta", filter=Q(kind="deduction")), zero),
+        recharges=Coalesce(Sum("balance_delta", filter=Q(kind="recharge")), zero),
+        recharge_count=Count("pk", filter=Q(kind="recharge")),
+    )
+    levels = dict(money.annotate_level(Deposit.objects.all()).values_list("level").annotate(n=Count("pk")).order_by())
+    return {
+        "created": by_status.get(Lead.Status.PENDING, 0),
+        "validated": by_status.get(Lead.Status.VALIDATED, 0),
+        "rejected": by_status.get(Lead.Status.REJECTED, 0),
+        "expired": by_status.get(Lead.Status.EXPIRED, 0),
+        "commissions": -sums["commissions"],
+        "recharges": sums["recharges"],
+        "recharge_count": sums["recharge_count"],
+        "levels": {level.value: levels.get(level.value, 0) for level in Level},
+    }
+
+
+def daily_report(*, today=None) -> dict:
+    """Yesterday's figures (in TIME_ZONE) e-mailed to staff, once per day."""
+    today = today or timezone.localdate()
+    day = today - timedelta(days=1)
+    figures = report_figures(day=day)
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            (_("Leads créés"), figures["created"]),
+            (_("Leads validés"), figures["validated"]),
+            (_("Leads rejetés"), figures["rejected"]),
+            (_("Leads expirés"), figures["expired"]),
+            (_("Commissions prélevées"), str(money.money(figures["commissions"]))),
+            (_("Recharges (%(count)s)") % {"count": figures["recharge_count"]}, str(money.money(figures["recharges"]))),
+            *((_("Marchands · %(level)s") % {"level": level.label}, figures["levels"][level.value]) for level in Level),
+        ]
+        notices.staff_alert(
+            key=f"leads-report:{day.isoformat()}",
+            subject=_("Rapport leads du %(day)s") % {"day": day.strftime("%d/%m/%Y")},
+            lines=[_("Les chiffres de la journée d'hier sur la place de marché des leads.")],
+            rows=rows,
+            url=settings.SITE_URL.rstrip("/") + "/" + settings.ADMIN_URL + "leads/lead/",
+        )
+    return figures

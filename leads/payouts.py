@@ -1,0 +1,113 @@
+"""Influencers' payouts: a request takes the amount out of the earnings at once (one
+conditional UPDATE through leads.ledger, so two requests cannot both spend the same
+dirhams), staff then mark it paid with the transfer reference or refuse it, which
+gives the amount back. Each step is a ledger row; a payout resolves once."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import errors, ledger, money, notices
+from .errors import LeadError
+from .models import InfluencerProfile, LedgerEntry, Payout
+
+Kind = LedgerEntry.Kind
+
+
+@transaction.atomic
+def payout_request(*, influencer: InfluencerProfile, amount=None, actor=None) -> Payout:
+    """Ask to be paid `amount` (default: all available earnings), at least
+    LEADS_PAYOUT_MINIMUM dhs, to the bank account on the profile."""
+    profile = InfluencerProfile.objects.select_for_update().get(pk=influencer.pk)
+    if not profile.bank_holder.strip() or not profile.bank_rib.strip():
+        raise LeadError(
+            errors.BANK_DETAILS_MISSING, _("Renseignez d'abord le titulaire et le RIB de votre compte bancaire.")
+        )
+    try:
+        value = profile.earnings if amount in (None, "") else money.quantize(Decimal(str(amount).replace(",", ".")))
+    except (InvalidOperation, ValueError):
+        value = Decimal("-1")
+    minimum = Decimal(settings.LEADS_PAYOUT_MINIMUM)
+    if not value.is_finite() or value < minimum:
+        raise LeadError(
+            errors.PAYOUT_BELOW_MINIMUM,
+            _("Un paiement se demande à partir de %(minimum)s.") % {"minimum": money.money(minimum)},
+            details={"amount": _("au moins %(minimum)s") % {"minimum": minimum}, "available": str(profile.earnings)},
+        )
+    payout = Payout.objects.create(
+        influencer=profile, amount=value, bank_holder=profile.bank_holder, bank_rib=profile.bank_rib
+    )
+    try:
+        ledger.post(
+            key=f"payout:{payout.pk}:request",
+            kind=Kind.PAYOUT_REQUEST,
+            influencer=profile,
+            earnings=-value,
+            payout=payout,
+            actor=actor,
+        )
+    except ledger.Refused:
+        raise LeadError(
+            errors.EARNINGS_INSUFFICIENT,
+            _("Vos gains disponibles (%(available)s) ne couvrent pas ce montant.")
+            % {"available": money.money(profile.earnings)},
+        ) from None
+    return payout
+
+
+def _locked_requested(payout_id: int) -> Payout:
+    payout = Payout.objects.select_for_update().select_related("influencer__user").get(pk=payout_id)
+    if payout.status != Payout.Status.REQUESTED:
+        raise LeadError(
+            errors.PAYOUT_ALREADY_RESOLVED,
+            _("Cette demande est déjà traitée (%(status)s).") % {"status": payout.get_status_display()},
+        )
+    return payout
+
+
+@transaction.atomic
+def payout_mark_paid(*, payout_id: int, transfer_reference: str, actor) -> Payout:
+    reference = (transfer_reference or "").strip()
+    if not reference:
+        raise LeadError(errors.REASON_REQUIRED, _("Indiquez la référence du virement."))
+    payout = _locked_requested(payout_id)
+    ledger.post(
+        key=f"payout:{payout.pk}:paid",
+        kind=Kind.PAYOUT_PAID,
+        influencer=payout.influencer,
+        payout=payout,
+        actor=actor,
+        reason=reference,
+    )
+    payout.status, payout.transfer_reference = Payout.Status.PAID, reference
+    payout.resolved_at, payout.resolved_by = timezone.now(), actor
+    payout.save(update_fields=["status", "transfer_reference", "resolved_at", "resolved_by"])
+    notices.payout_resolved(payout)
+    return payout
+
+
+@transaction.atomic
+def payout_refuse(*, payout_id: int, reason: str, actor) -> Payout:
+    reason = (reason or "").strip()
+    if not reason:
+        raise LeadError(errors.REASON_REQUIRED, _("Indiquez le motif du refus."))
+    payout = _locked_requested(payout_id)
+    ledger.post(
+        key=f"payout:{payout.pk}:refused",
+        kind=Kind.PAYOUT_REFUSED,
+        influencer=payout.influencer,
+        earnings=payout.amount,
+        payout=payout,
+        actor=actor,
+        reason=reason,
+    )
+    payout.status, payout.reason = Payout.Status.REFUSED, reason
+    payout.resolved_at, payout.resolved_by = timezone.now(), actor
+    payout.save(update_fields=["status", "reason", "resolved_at", "resolved_by"])
+    notices.payout_resolved(payout)
+    return payout

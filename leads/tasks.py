@@ -1,0 +1,41 @@
+"""Celery tasks of the marketplace: thin, by id, each calling one job or service."""
+
+from celery import shared_task
+
+from core.delivery import TASK_SOFT_TIME_LIMIT, TASK_TIME_LIMIT
+
+from . import jobs, receipts
+
+
+@shared_task(name="leads.check_deposits", time_limit=300, soft_time_limit=280)
+def check_deposits() -> dict:
+    result = jobs.deposits_check()
+    return {"alerted": result.alerted, "reset": result.reset, "paused_campaigns": result.paused_campaigns}
+
+
+@shared_task(name="leads.remind_pending", time_limit=300, soft_time_limit=280)
+def remind_pending() -> int:
+    return jobs.leads_remind()
+
+
+@shared_task(name="leads.expire_pending", time_limit=600, soft_time_limit=580)
+def expire_pending() -> int:
+    return jobs.leads_expire()
+
+
+@shared_task(name="leads.daily_report", time_limit=300, soft_time_limit=280)
+def daily_report() -> dict:
+    figures = jobs.daily_report()
+    return {key: str(value) if not isinstance(value, dict) else value for key, value in figures.items()}
+
+
+@shared_task(
+    name="leads.deliver_receipt",
+    time_limit=TASK_TIME_LIMIT,
+    soft_time_limit=TASK_SOFT_TIME_LIMIT,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    max_retries=8,
+)
+def deliver_receipt(receipt_id: int) -> str:
+    return receipts.receipt_deliver(receipt_id=receipt_id).number
