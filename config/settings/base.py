@@ -37,7 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
-    "licenses.middleware.ApiErrorEnvelopeMiddleware",
+    "core.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +50,10 @@ MIDDLEWARE = [
     # A view refused by a django-ratelimit decorator (block=True) gets RATELIMIT_VIEW's styled 429.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+
+# Where an error Django answers itself (unknown route, wrong method, 400/500) is turned
+# into the APIs' JSON envelope (core.middleware.ApiErrorEnvelopeMiddleware).
+API_ENVELOPE_PREFIXES = ["/api/v1/", "/api/leads/", "/api/notifications", "/api/webhooks/"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
