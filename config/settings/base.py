@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "revisions",
     "rentals",
     "licenses",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# One login for every account of the platform (accounts app); /compte/ sends each user
+# to their role's home (accounts.roles).
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -202,6 +209,11 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 # count), and every attempt per client IP (IPv6: per /64), a cap against floods.
 PUBLIC_FORM_RATE_PER_CONTACT = env.str("PUBLIC_FORM_RATE_PER_CONTACT", default="5/h")
 PUBLIC_FORM_RATE_PER_IP = env.str("PUBLIC_FORM_RATE_PER_IP", default="30/h")
+# Logins: every attempt per client IP; failed attempts per username (a success is free).
+ACCOUNT_LOGIN_RATE_PER_IP = env.str("ACCOUNT_LOGIN_RATE_PER_IP", default="50/h")
+ACCOUNT_LOGIN_RATE_PER_USER = env.str("ACCOUNT_LOGIN_RATE_PER_USER", default="10/15m")
+# Password reset requests (each sends an e-mail) per client IP.
+ACCOUNT_PASSWORD_RESET_RATE_PER_IP = env.str("ACCOUNT_PASSWORD_RESET_RATE_PER_IP", default="10/h")
 # Counters live in the shared cache (Redis), so every worker and server sees one count.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
