@@ -32,7 +32,7 @@ urlpatterns = [
     path("licenses/", include("licenses.urls")),
     path("compte/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
-    path("api/notifications", notifications_api.urls),
+    path("api/", notifications_api.urls),  # /api/notifications (its routes name the prefix)
 ]
 
 handler404 = "core.views.page_not_found"

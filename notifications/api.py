@@ -30,6 +30,10 @@ api = NotificationsApi(
     version="1.0.0",
     urls_namespace="notifications-api",
     auth=SessionOrToken(),
+    # Mounted at /api/ with every route under "notifications" (ninja joins a prefix and a
+    # route with no slash): GET /api/notifications and POST /api/notifications/read.
+    docs_url="notifications/docs",
+    openapi_url="notifications/openapi.json",
     description="The logged-in user's notifications. Authorization: Bearer pt_... or the session (with X-CSRFToken).",
 )
 
@@ -65,7 +69,7 @@ class MarkReadOut(Schema):
     unread: int
 
 
-@api.get("", response=NotificationPage, url_name="list")
+@api.get("notifications", response=NotificationPage, url_name="list")
 def list_notifications(request, query: Query[PageQuery]):
     """The user's notifications, unread first then newest first, 25 a page."""
     paginator = Paginator(notification_list(user=request.user), PAGE_SIZE)
@@ -90,7 +94,7 @@ def list_notifications(request, query: Query[PageQuery]):
     }
 
 
-@api.post("/read", response=MarkReadOut, url_name="read")
+@api.post("notifications/read", response=MarkReadOut, url_name="read")
 def mark_read(request, payload: MarkReadIn):
     """`{"ids": [...]}` marks those (the user's own only), `{"all": true}` all of them."""
     marked = notifications_mark_read(user=request.user, ids=payload.ids, all=payload.all)
