@@ -1,15 +1,22 @@
-"""Bearer authentication of the staff APIs: `auth=StaffBearer("app.permission")`."""
+"""Authentication of the platform's APIs: `auth=StaffBearer("app.permission")` for the
+staff APIs (JWT), `auth=SessionOrToken()` for the users' APIs (leads, notifications)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
-from ninja.security import HttpBearer
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from core.errors import DomainError
 
 from . import tokens
 from .models import StaffRefreshToken
 from .permissions import require_permission
+from .personal_tokens import user_for_personal_token
 from .services import refusal_reason
 
 
@@ -40,3 +47,26 @@ class StaffBearer(HttpBearer):
         require_permission(user, self.permission)
         request.user = user
         return user
+
+
+class SessionOrToken(SessionAuth):
+    """A personal API token (`Authorization: Bearer pt_...`) or the browser's session.
+
+    A request carrying a bearer token is judged on it alone (a bad token is a 401, even
+    with a session cookie). Otherwise the logged-in session's user, with Django's CSRF
+    check for unsafe methods (ninja's SessionAuth, csrf=True): a page's script sends the
+    token (X-CSRFToken), another site cannot. Without a session cookie, no CSRF check:
+    the answer is the 401 of a missing authentication, not a 403. Sets request.user."""
+
+    def __call__(self, request: HttpRequest):
+        scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            user = user_for_personal_token(credentials.strip())
+            if user is not None:
+                request.user = user
+            return user
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise DomainError("CSRF_FAILED", _("Jeton CSRF manquant ou invalide."))
+        return request.user

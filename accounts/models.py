@@ -54,3 +54,39 @@ class StaffRefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.family}"
+
+
+class PersonalToken(models.Model):
+    """A personal API token (`Authorization: Bearer pt_...`) for the platform's JSON
+    APIs (leads, notifications), created and revoked by its owner.
+
+    Only the SHA-256 of the token is stored: the token itself is shown once, at
+    creation. The token has 256 random bits, so a fast hash is enough (no salt or slow
+    hash needed: there is nothing to guess). Access is checked at every request: a
+    revoked token or a deactivated owner is refused at once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal_tokens",
+        verbose_name=_("utilisateur"),
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    # The token's first characters, shown so its owner can tell their tokens apart.
+    prefix = models.CharField(_("début du jeton"), max_length=8)
+    digest = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API personnel")
+        verbose_name_plural = _("jetons d'API personnels")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

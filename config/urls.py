@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core import views as core_views
 from licenses.api import api as licenses_api
 from licenses.api import validate_hot_path
+from notifications.api import api as notifications_api
 from tracking import views as tracking_views
 from tracking.api import CANONICAL_NUMBER, track_hot_path
 from tracking.api import api as tracking_api
@@ -30,6 +31,9 @@ urlpatterns = [
     path("api/v1/", licenses_api.urls),
     path("licenses/", include("licenses.urls")),
     path("leads/", include("leads.urls")),
+    path("compte/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/", notifications_api.urls),  # /api/notifications (its routes name the prefix)
 ]
 
 handler404 = "core.views.page_not_found"

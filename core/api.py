@@ -8,6 +8,9 @@ view runs, and the mapping of those refusals to each API's own error envelope.
 - `PlatformApi`: a NinjaAPI whose subclasses say how an error looks (`error_response`);
   it answers 422 for invalid parameters (path ones included), 413 PAYLOAD_TOO_LARGE for a
   body over the operation's limit, 400 for Django's other refusals of a request.
+- `EnvelopeApi`: a PlatformApi whose errors are the shared `envelope()` (licenses, leads,
+  notifications...), with a code → status map and handlers for domain errors, rate
+  limits (429 + Retry-After), missing authentication (401), 404 and unexpected errors.
 - `body_limit(n)`: lets one operation take bodies up to n bytes (attachments); every
   other operation keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default), which
   then also caps multipart uploads (Django itself does not count files against it).
@@ -27,14 +30,18 @@ from typing import Any, TypeVar
 import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.decorators import decorate_view
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
+
+from .errors import DomainError, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -318,3 +325,67 @@ def json_body_fields(request: HttpRequest, names: frozenset[str]) -> dict[str, s
     ):
         return None
     return data
+
+
+# --- the shared error envelope ---------------------------------------------------------
+
+
+def envelope(request: HttpRequest, code: str, message: str, status: int, details: dict | None = None, **extra):
+    """The platform's JSON error body (licenses at /api/v1/, leads, notifications...):
+    `{"success": false, "error": CODE, "message", "details", "timestamp", "request_id"}`
+    and any top-level field the API's contract adds; Retry-After from `retry_after`."""
+    body = {
+        "success": False,
+        "error": code,
+        "message": message,
+        "details": details or {},
+        "timestamp": timezone.now().isoformat(),
+        "request_id": getattr(request, "request_id", ""),
+        **extra,
+    }
+    response = JsonResponse(body, status=status)
+    if "retry_after" in extra:
+        response["Retry-After"] = str(extra["retry_after"])
+    return response
+
+
+class EnvelopeApi(PlatformApi):
+    """A PlatformApi answering every refusal in `envelope()`.
+
+    `STATUS` maps a DomainError's code to its HTTP status (a class attribute, or
+    `status=` to the constructor, added to the shared codes below); a code missing there
+    answers 400: a refusal is still the client's error, never a 500."""
+
+    STATUS: dict[str, int] = {}
+    BASE_STATUS = {"UNAUTHORIZED": 401, "CSRF_FAILED": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}
+    unauthorized_message = _lazy("Authentification requise.")
+    server_error_log = "API error"
+
+    def __init__(self, *, status: dict[str, int] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.status_of = {**self.BASE_STATUS, **self.STATUS, **(status or {})}
+        self.add_exception_handler(DomainError, self._domain_error)
+        self.add_exception_handler(RateLimited, self._rate_limited)
+        self.add_exception_handler(AuthenticationError, self._auth_error)
+        self.add_exception_handler(Http404, self._not_found)
+        self.add_exception_handler(Exception, self._server_error)
+
+    def error_response(self, request, *, status, code, message, details=None):
+        return envelope(request, code, message, status, details)
+
+    def _domain_error(self, request, exc: DomainError):
+        return envelope(request, exc.code, exc.message, self.status_of.get(exc.code, 400), exc.details, **exc.extra)
+
+    def _rate_limited(self, request, exc: RateLimited):
+        # The documented code, whatever the platform's limiter calls it.
+        return envelope(request, "RATE_LIMIT_EXCEEDED", exc.message, 429, exc.details, retry_after=exc.retry_after)
+
+    def _auth_error(self, request, exc):
+        return envelope(request, "UNAUTHORIZED", str(self.unauthorized_message), 401)
+
+    def _not_found(self, request, exc):
+        return envelope(request, "NOT_FOUND", _("Ressource introuvable."), 404)
+
+    def _server_error(self, request, exc):
+        logger.exception(self.server_error_log, extra={"request_id": getattr(request, "request_id", "")})
+        return envelope(request, "SERVER_ERROR", _("Erreur interne du serveur."), 500)

@@ -2,7 +2,7 @@
 language switch) and the footer. They depend only on the language (and the year, in the
 footer), so each is rendered once per process and language instead of at every request;
 what belongs to the request (the CSRF token of the language switch, the page to come
-back to) is filled in per request.
+back to, who is logged in: accounts.menu) is filled in per request.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from .fragments import render_piece, with_csrf
 
 NEXT_HOLE = "next-hole-3c1f9a7e5b2d4c60"
+ACCOUNT_HOLE = "<!--account-hole-5e0b7c2a9d14f3e8-->"
 _rendered: dict[tuple, str] = {}
 
 
@@ -25,7 +26,12 @@ def _piece(name: str, language: str) -> str:
     key = (name, language, timezone.localdate().year, settings.PLATFORM_NAME, settings.STATIC_URL)
     html = _rendered.get(key)
     if html is None:
-        context = {"PLATFORM_NAME": settings.PLATFORM_NAME, "LANGUAGE_CODE": language, "next_path": NEXT_HOLE}
+        context = {
+            "PLATFORM_NAME": settings.PLATFORM_NAME,
+            "LANGUAGE_CODE": language,
+            "next_path": NEXT_HOLE,
+            "account_hole": ACCOUNT_HOLE,
+        }
         html = _rendered[key] = render_piece(f"core/_{name}.html", context)
     return html
 
@@ -43,8 +49,12 @@ class Chrome:
 
     @cached_property
     def header(self) -> SafeString:
-        # The token first: a path that contains the hole's text must stay text.
+        from accounts.menu import account_menu
+
+        # The token first, then the account menu (our own HTML, with its own tokens), the
+        # path last: a path that contains a hole's text must stay text.
         html = with_csrf(self.request, _piece("header", self.language))
+        html = html.replace(ACCOUNT_HOLE, account_menu(self.request), 1)
         return mark_safe(html.replace(NEXT_HOLE, escape(self.request.get_full_path())))  # escaped just here
 
     @cached_property

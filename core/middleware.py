@@ -45,3 +45,54 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+_ENVELOPE_CODES = {
+    400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    500: "SERVER_ERROR",
+}
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Errors raised outside an API's own handlers (unknown route, wrong method, a
+    Django-level 400/500) still answer in the shared JSON envelope (core.api.envelope),
+    never an HTML page, under each prefix of API_ENVELOPE_PREFIXES."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefixes = tuple(settings.API_ENVELOPE_PREFIXES)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(self.prefixes)
+            and (
+                not response.get("Content-Type", "").startswith("application/json")
+                or getattr(response, "generic_api_error", False)
+            )
+        ):
+            return self._wrapped(request, response)
+        return response
+
+    def _wrapped(self, request, response):
+        from django.utils.translation import gettext as _
+
+        from .api import envelope
+
+        status = response.status_code
+        messages = {404: _("Ressource introuvable."), 405: _("Méthode non autorisée.")}
+        wrapped = envelope(
+            request,
+            _ENVELOPE_CODES.get(status, "SERVER_ERROR" if status >= 500 else "INVALID_REQUEST"),
+            messages.get(status, _("Requête invalide.")),
+            status,
+        )
+        if response.has_header("Allow"):
+            wrapped["Allow"] = response["Allow"]
+        return wrapped

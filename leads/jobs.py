@@ -141,6 +141,7 @@ def leads_expire(*, now: datetime | None = None) -> int:
 
 
 def _notify_expired(expired, *, day) -> None:
+    from notifications import counts
     from notifications.models import Notification
 
     from tracking.notes import Note, stored
@@ -162,6 +163,12 @@ def _notify_expired(expired, *, day) -> None:
             )
         )
     Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    # The bells' cached counts: one global version bump beats thousands of per-user ones.
+    if len(rows) > 100:
+        transaction.on_commit(counts.changed_for_everyone)
+    else:
+        for row in rows:
+            counts.changed(row.user_id)
 
 
 # --- the daily report ------------------------------------------------------------------------

@@ -51,8 +51,9 @@ def commission_for(estimated_value: Decimal) -> Commission:
     if value < minimum_value():
         raise ValueError(f"estimated value below {minimum_value()}")
     cap = quantize(settings.LEADS_COMMISSION_CAP)
-    percent = quantize(value * Decimal(str(settings.LEADS_COMMISSION_RATE)))
-    total, kind = (cap, "fixed") if percent >= cap else (percent, "percent")
+    exact = value * Decimal(str(settings.LEADS_COMMISSION_RATE))
+    # "fixed" from the value where the cap applies (800 dhs), even though 799.99 rounds to it.
+    total, kind = (cap, "fixed") if exact >= cap else (min(quantize(exact), cap), "percent")
     influencer = quantize(total * Decimal(str(settings.LEADS_INFLUENCER_RATE)))
     return Commission(total=total, influencer=influencer, type=kind)
 

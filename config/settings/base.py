@@ -33,12 +33,13 @@ INSTALLED_APPS = [
     "revisions",
     "rentals",
     "licenses",
+    "notifications",
     "leads",
 ]
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
-    "licenses.middleware.ApiErrorEnvelopeMiddleware",
+    "core.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -51,6 +52,10 @@ MIDDLEWARE = [
     # A view refused by a django-ratelimit decorator (block=True) gets RATELIMIT_VIEW's styled 429.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+
+# Where an error Django answers itself (unknown route, wrong method, 400/500) is turned
+# into the APIs' JSON envelope (core.middleware.ApiErrorEnvelopeMiddleware).
+API_ENVELOPE_PREFIXES = ["/api/v1/", "/api/leads/", "/api/notifications", "/api/webhooks/"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -71,6 +76,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# One login for every account of the platform (accounts app); /compte/ sends each user
+# to their role's home (accounts.roles).
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -239,6 +250,11 @@ LEADS_REPORT_RECIPIENTS = env.list("LEADS_REPORT_RECIPIENTS", default=[])
 # count), and every attempt per client IP (IPv6: per /64), a cap against floods.
 PUBLIC_FORM_RATE_PER_CONTACT = env.str("PUBLIC_FORM_RATE_PER_CONTACT", default="5/h")
 PUBLIC_FORM_RATE_PER_IP = env.str("PUBLIC_FORM_RATE_PER_IP", default="30/h")
+# Logins: every attempt per client IP; failed attempts per username (a success is free).
+ACCOUNT_LOGIN_RATE_PER_IP = env.str("ACCOUNT_LOGIN_RATE_PER_IP", default="50/h")
+ACCOUNT_LOGIN_RATE_PER_USER = env.str("ACCOUNT_LOGIN_RATE_PER_USER", default="10/15m")
+# Password reset requests (each sends an e-mail) per client IP.
+ACCOUNT_PASSWORD_RESET_RATE_PER_IP = env.str("ACCOUNT_PASSWORD_RESET_RATE_PER_IP", default="10/h")
 # Counters live in the shared cache (Redis), so every worker and server sees one count.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
