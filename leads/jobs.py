@@ -143,7 +143,6 @@ def leads_expire(*, now: datetime | None = None) -> int:
 def _notify_expired(expired, *, day) -> None:
     from notifications import counts
     from notifications.models import Notification
-
     from tracking.notes import Note, stored
 
     per_influencer = expired.values("influencer_id").annotate(n=Count("pk")).order_by()

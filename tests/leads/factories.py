@@ -6,11 +6,10 @@ import itertools
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from leads import ledger, services
 from leads.accounts import merchant_create
-from leads.models import InfluencerProfile, LedgerEntry, Recharge
+from leads.models import InfluencerProfile, Recharge
 
 _seq = itertools.count(1)
 
@@ -69,5 +68,3 @@ def make_lead(*, campaign, influencer, value="1500", email=None, phone="", **ext
 def ledger_consistent(merchant) -> bool:
     merchant.deposit.refresh_from_db()
     return ledger.ledger_matches(merchant.deposit)
-
-

@@ -130,7 +130,9 @@ def test_the_dispute_window_closes_7_days_after_expiry(market, admin_user):
     from leads.jobs import leads_expire
 
     leads_expire(now=timezone.now() - timedelta(days=8))
-    code = _code(lambda: services.lead_dispute_validate(lead_id=lead.pk, rating=6, reason="Trop tard", actor=admin_user))
+    code = _code(
+        lambda: services.lead_dispute_validate(lead_id=lead.pk, rating=6, reason="Trop tard", actor=admin_user)
+    )
     assert code == "DISPUTE_WINDOW_CLOSED"
 
 
@@ -250,7 +252,9 @@ def test_the_deposit_equals_the_ledger_after_a_random_sequence_of_operations(adm
                 else:
                     services.lead_reject(lead_id=lead.pk, merchant=merchant, reason="Aléatoire")
             elif action == "adjust":
-                deposit_adjust(merchant=merchant, amount=str(rng.choice([-250, -40.5, 75])), reason="Test", actor=admin_user)
+                deposit_adjust(
+                    merchant=merchant, amount=str(rng.choice([-250, -40.5, 75])), reason="Test", actor=admin_user
+                )
             elif action == "fund":
                 fund(merchant, rng.choice([500, 2000]))
             elif action == "resume":
