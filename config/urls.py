@@ -29,6 +29,8 @@ urlpatterns = [
     path("locations/", include("rentals.urls")),
     path("api/v1/", licenses_api.urls),
     path("licenses/", include("licenses.urls")),
+    # Payment providers' callbacks (signed; no session, no CSRF token).
+    path("api/webhooks/", include("payments.urls")),
 ]
 
 handler404 = "core.views.page_not_found"

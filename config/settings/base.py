@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "revisions",
     "rentals",
     "licenses",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,19 @@ LICENSE_ACTIVITY_RETENTION_DAYS = env.int("LICENSE_ACTIVITY_RETENTION_DAYS", def
 # with it, since it would let whoever sets a URL call this machine's own services.
 WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[80, 443])
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+
+# --- Online payments (payments app: Stripe Checkout; later CMI) ---
+# Without keys (the demo, or a platform that takes no online payment) the domains say
+# "online payment not configured" and staff record bank transfers in admin instead:
+# none is required, in production either. The secret key and the webhook secret
+# (whsec_..., from the Stripe dashboard or `stripe listen`) go together.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# The provider new checkouts use (payments.providers.PROVIDERS).
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="stripe")
+# Seconds a call to the provider may take (no retries): then PAYMENT_PROVIDER_ERROR, a 502.
+PAYMENTS_TIMEOUT_SECONDS = env.int("PAYMENTS_TIMEOUT_SECONDS", default=10)
 
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not
