@@ -10,3 +10,6 @@ class PaymentsConfig(AppConfig):
 
     name = "payments"
     verbose_name = _("Paiements en ligne")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

@@ -272,6 +272,10 @@ def _dispatch(parsed: ProviderEvent, event: PaymentEvent, checkout: Checkout, ha
         if amount is None or not _move(checkout, CheckoutStatus.PAID):
             logger.error("payment event %s: paid reported for checkout %s (%s)", event.pk, checkout.pk, checkout.status)
             return f"not credited: checkout {checkout.status}" if amount else "not credited: no amount"
+        if amount.amount != checkout.amount:
+            # Credited as reported (what Stripe took is what the customer paid), but
+            # staff should know: our line item said otherwise.
+            logger.warning("checkout %s: %s paid, %s asked", checkout.pk, amount.amount, checkout.amount)
         checkout.amount_paid = amount.amount
         outcomes = [handler.on_paid(checkout=checkout, amount=amount, event=event)]
         # Reversals reported before the payment itself (out-of-order deliveries) were
