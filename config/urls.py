@@ -34,6 +34,8 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", notifications_api.urls),  # /api/notifications (its routes name the prefix)
+    # Payment providers' callbacks (signed; no session, no CSRF token).
+    path("api/webhooks/", include("payments.urls")),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "licenses",
     "notifications",
     "leads",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,19 @@ COMPANY_IF = env.str("COMPANY_IF", default="")
 COMPANY_RC = env.str("COMPANY_RC", default="")
 # Who receives the daily leads report (comma-separated); default: active superusers.
 LEADS_REPORT_RECIPIENTS = env.list("LEADS_REPORT_RECIPIENTS", default=[])
+
+# --- Online payments (payments app: Stripe Checkout; later CMI) ---
+# Without keys (the demo, or a platform that takes no online payment) the domains say
+# "online payment not configured" and staff record bank transfers in admin instead:
+# none is required, in production either. The secret key and the webhook secret
+# (whsec_..., from the Stripe dashboard or `stripe listen`) go together.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# The provider new checkouts use (payments.providers.PROVIDERS).
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="stripe")
+# Seconds a call to the provider may take (no retries): then PAYMENT_PROVIDER_ERROR, a 502.
+PAYMENTS_TIMEOUT_SECONDS = env.int("PAYMENTS_TIMEOUT_SECONDS", default=10)
 
 # --- Rate limits (django-ratelimit through core.limits; rates are N/[k]s|m|h|d) ---
 # Public request forms: successful submissions per e-mail and per phone (typos do not
