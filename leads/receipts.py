@@ -57,7 +57,8 @@ def receipt_pdf(receipt: Receipt, *, language: str | None = None) -> bytes:
     recharge = receipt.recharge
     buffer = io.BytesIO()
     with translation.override(language or merchant.language), timezone.override(settings.TIME_ZONE):
-        pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+        # Uncompressed: a one-page receipt stays small, and its text can be searched and checked.
+        pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
         pdf.setTitle(_("Reçu %(number)s") % {"number": receipt.number})
         pdf.setAuthor(settings.COMPANY_LEGAL_NAME)
         width, height = A4

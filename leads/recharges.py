@@ -51,14 +51,16 @@ def online_payment_configured() -> bool:
 
 def recharge_start(*, merchant: MerchantProfile, amount, actor=None) -> Recharge:
     """Create the local recharge, then the provider's hosted checkout (outside any
-    transaction: the provider is a network call). Raises AMOUNT_INVALID,
-    PAYMENT_NOT_CONFIGURED, or the payments app's PAYMENT_PROVIDER_ERROR."""
+    transaction: the provider is a network call). Raises LeadError AMOUNT_INVALID, or
+    the payments app's PaymentError PAYMENT_NOT_CONFIGURED / PAYMENT_PROVIDER_ERROR."""
+    from payments.errors import PAYMENT_NOT_CONFIGURED, PaymentError
     from payments.services import checkout_start
 
     amount = recharge_amount_parse(amount)
     if not online_payment_configured():
-        raise LeadError(
-            errors.PAYMENT_NOT_CONFIGURED,
+        # Checked before the recharge row exists: no row for a payment that cannot start.
+        raise PaymentError(
+            PAYMENT_NOT_CONFIGURED,
             _("Le paiement en ligne n'est pas configuré : contactez-nous pour un virement bancaire."),
         )
     recharge = Recharge.objects.create(
@@ -78,9 +80,10 @@ def recharge_start(*, merchant: MerchantProfile, amount, actor=None) -> Recharge
         customer_email=merchant.user.email,
         metadata={"merchant_id": str(merchant.pk), "recharge_id": str(recharge.pk)},
     )
-    Recharge.objects.filter(pk=recharge.pk, status=Recharge.Status.CREATED).update(
-        status=Recharge.Status.PENDING, session_id=checkout.session_id, checkout_url=checkout.checkout_url
-    )
+    # The webhook may have come first (and credited it): the session is stored anyway,
+    # the status moves on only from "created".
+    Recharge.objects.filter(pk=recharge.pk).update(session_id=checkout.session_id, checkout_url=checkout.checkout_url)
+    Recharge.objects.filter(pk=recharge.pk, status=Recharge.Status.CREATED).update(status=Recharge.Status.PENDING)
     recharge.refresh_from_db()
     return recharge
 
