@@ -16,6 +16,14 @@ from .models import Deposit, InfluencerProfile, MerchantProfile
 MERCHANT, INFLUENCER = "merchant", "influencer"
 
 
+def is_merchant(user) -> bool:
+    return role_of(user) == MERCHANT
+
+
+def is_influencer(user) -> bool:
+    return role_of(user) == INFLUENCER
+
+
 def role_of(user) -> str | None:
     """ "merchant", "influencer" or None; reads the profiles the request already loaded."""
     if user is None or not user.is_authenticated:

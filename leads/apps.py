@@ -14,3 +14,17 @@ class LeadsConfig(AppConfig):
         from .recharges import DOMAIN
 
         registry.register(DOMAIN, RechargeHandler())
+
+        from django.contrib.auth import get_user_model
+
+        from accounts.roles import register_home
+        from notifications import roles
+
+        from .accounts import is_influencer, is_merchant
+
+        # /compte/ sends each account to its dashboard; staff broadcast to either role.
+        register_home(is_merchant, "leads:merchant")
+        register_home(is_influencer, "leads:influencer")
+        users = get_user_model().objects
+        roles.register("merchants", _("Marchands"), lambda: users.filter(is_active=True, merchant__isnull=False))
+        roles.register("influencers", _("Influenceurs"), lambda: users.filter(is_active=True, influencer__isnull=False))
