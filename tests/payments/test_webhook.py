@@ -16,6 +16,7 @@ from .stripe_helpers import (
     checkout_session_object,
     dispute_object,
     event_body,
+    signature_header,
     signed_webhook,
     stripe_event,
 )
@@ -79,6 +80,17 @@ def test_an_event_signed_with_another_secret_is_refused(client, checkout):
 
 def test_a_signature_older_than_five_minutes_is_refused_as_a_replay(client, checkout):
     response = signed_webhook(client, completed(checkout), timestamp=int(time.time()) - 301)
+
+    assert response.status_code == 400
+    assert not PaymentEvent.objects.exists()
+
+
+def test_a_body_that_is_not_utf8_is_refused_without_a_500(client):
+    body = b"\xff\xfe not text"
+
+    response = client.post(
+        WEBHOOK_PATH, data=body, content_type="application/json", headers={"Stripe-Signature": signature_header(body)}
+    )
 
     assert response.status_code == 400
     assert not PaymentEvent.objects.exists()
