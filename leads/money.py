@@ -92,7 +92,7 @@ def level_of(*, balance: Decimal, reserved: Decimal, reference: Decimal | None) 
 
 def level_expression() -> Case:
     """`level_of` as one SQL expression, for set-based queries over deposits annotated
-    with `available` and `balance_x100` (see `annotate_level`): compared as
+    with `available_amount` and `balance_x100` (see `annotate_level`): compared as
     balance × 100 > threshold × reference, no division, exact decimals."""
     thresholds = settings.LEADS_LEVEL_THRESHOLDS
     money = DecimalField(max_digits=16, decimal_places=2)
@@ -101,7 +101,7 @@ def level_expression() -> Case:
         return Q(balance_x100__gt=ExpressionWrapper(F("reference") * Value(thresholds[name]), output_field=money))
 
     return Case(
-        When(Q(available__lt=depleted_below()), then=Value(Level.DEPLETED.value)),
+        When(Q(available_amount__lt=depleted_below()), then=Value(Level.DEPLETED.value)),
         When(Q(reference__isnull=True) | Q(reference__lte=0), then=Value(Level.HEALTHY.value)),
         When(above("attention"), then=Value(Level.HEALTHY.value)),
         When(above("warning"), then=Value(Level.ATTENTION.value)),
@@ -115,11 +115,11 @@ def severity_expression(field: str) -> Case:
 
 
 def annotate_level(queryset):
-    """Deposits with `available`, `level` and `level_rank` computed by the database."""
+    """Deposits with `available_amount`, `level` and `level_rank` computed by the database."""
     money = DecimalField(max_digits=16, decimal_places=2)
     return (
         queryset.annotate(
-            available=ExpressionWrapper(F("balance") - F("reserved"), output_field=money),
+            available_amount=ExpressionWrapper(F("balance") - F("reserved"), output_field=money),
             balance_x100=ExpressionWrapper(F("balance") * 100, output_field=money),
         )
         .annotate(level=level_expression())
