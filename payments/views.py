@@ -4,26 +4,13 @@ provider signs each request instead), thin over payments.services.webhook_receiv
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from core.api import envelope
+
 from .errors import HTTP_STATUS, PaymentError
 from .services import webhook_receive
-
-
-def envelope(request: HttpRequest, code: str, message: str, status: int, details: dict | None = None) -> JsonResponse:
-    """The platform's JSON error envelope (the shape of licenses.api.envelope; to be
-    replaced by core.api's shared one when it exists, payments importing no domain)."""
-    body = {
-        "success": False,
-        "error": code,
-        "message": message,
-        "details": details or {},
-        "timestamp": timezone.now().isoformat(),
-        "request_id": getattr(request, "request_id", ""),
-    }
-    return JsonResponse(body, status=status)
 
 
 def webhook_view(provider_name: str):
