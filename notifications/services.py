@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,16 +20,23 @@ from .models import Broadcast, Notification
 BROADCAST_KIND = "broadcast"
 _TABLE = Notification._meta.db_table
 _COLUMNS = "user_id, kind, text, message_key, params, link, key, created_at"
+# PostgreSQL and SQLite (the demo) both run these: ON CONFLICT ... DO NOTHING RETURNING
+# exists in both; only PostgreSQL needs the JSON text cast to jsonb.
 _INSERT_ONE = (
-    f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s) "  # noqa: S608 - our own names
+    f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s{{json}}, %s, %s, %s) "  # noqa: S608 - our own names
     "ON CONFLICT (key) DO NOTHING RETURNING id"
 )
 # Completed with the users' query as Django compiles it (its parameters follow ours).
 _INSERT_FROM_USERS = (
     f"INSERT INTO {_TABLE} ({_COLUMNS}) "  # noqa: S608 - our own names
-    "SELECT u.id, %s, %s, '', '{{}}'::jsonb, %s, %s || u.id::text, %s "
-    "FROM ({users_sql}) AS u(id) ON CONFLICT (key) DO NOTHING"
+    "SELECT u.uid, %s, %s, '', '{{}}'{json}, %s, %s || CAST(u.uid AS TEXT), %s "
+    # WHERE true: SQLite needs it to parse ON CONFLICT after a SELECT.
+    "FROM ({users_sql}) AS u WHERE true ON CONFLICT (key) DO NOTHING"
 )
+
+
+def _json_cast() -> str:
+    return "::jsonb" if connection.vendor == "postgresql" else ""
 
 
 def check_link(link: str) -> str:
@@ -59,7 +67,7 @@ def notification_send(
         # nothing and gets no row back (get_or_create would raise an IntegrityError there).
         with connection.cursor() as cursor:
             cursor.execute(
-                _INSERT_ONE,
+                _INSERT_ONE.format(json=_json_cast()),
                 [user.pk, kind, default_text, message_key, json.dumps(params), link, key, now],
             )
             row = cursor.fetchone()
@@ -90,10 +98,12 @@ def notifications_broadcast(*, role: str, text: str, link: str = "", actor) -> B
         raise NotificationError(UNKNOWN_ROLE, _("Destinataires inconnus."), details={"role": role})
     link = check_link(link)
     broadcast = Broadcast.objects.create(role=role, text=text, link=link, created_by=actor)
-    users_sql, users_params = target.users().filter(is_active=True).values("pk").query.sql_with_params()
+    # Aliased: SQLite names a subquery's column only by its alias.
+    users = target.users().filter(is_active=True).annotate(uid=F("pk")).values("uid")
+    users_sql, users_params = users.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_FROM_USERS.format(users_sql=users_sql),
+            _INSERT_FROM_USERS.format(users_sql=users_sql, json=_json_cast()),
             [BROADCAST_KIND, text, link, f"broadcast:{broadcast.pk}:", timezone.now(), *users_params],
         )
         broadcast.recipients = cursor.rowcount
