@@ -8,6 +8,7 @@ middleware's user is not even loaded (as in core.origin.Origin.from_request).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.fragments import render_piece, with_csrf
+
+logger = logging.getLogger(__name__)
 
 MenuItem = Callable[[HttpRequest], str]
 _items: list[MenuItem] = []
@@ -56,11 +59,17 @@ def _login_link(request: HttpRequest) -> str:
 
 
 def account_menu(request: HttpRequest) -> str:
-    user = logged_in_user(request)
-    if user is None:
-        return _login_link(request)
-    context = {
-        "name": user.get_full_name() or user.get_username(),
-        "items": [item(request) for item in _items],
-    }
-    return with_csrf(request, render_piece("accounts/_account_menu.html", context))
+    try:
+        user = logged_in_user(request)
+        if user is None:
+            return _login_link(request)
+        context = {
+            "name": user.get_full_name() or user.get_username(),
+            "items": [item(request) for item in _items],
+        }
+        return with_csrf(request, render_piece("accounts/_account_menu.html", context))
+    except Exception:
+        # The header is on every page, the error pages too: a database that cannot load
+        # the user (the 500 page of an outage) must not break the page around it.
+        logger.exception("account menu not rendered")
+        return ""

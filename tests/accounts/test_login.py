@@ -135,3 +135,16 @@ def test_the_header_escapes_the_user_name(client, django_user_model):
     client.force_login(user)
     html = client.get("/").content.decode()
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_a_database_outage_does_not_break_the_header(client, user, monkeypatch):
+    from accounts import menu
+
+    client.force_login(user)
+
+    def broken(request):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(menu, "logged_in_user", broken)
+    response = client.get("/")
+    assert response.status_code == 200 and "Se déconnecter" not in response.content.decode()

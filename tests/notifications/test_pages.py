@@ -130,3 +130,10 @@ def test_the_admin_lists_notifications_read_only(staff_client, user):
     response = staff_client.get("/admin/notifications/notification/?kind=lead.created")
     assert response.status_code == 200 and "Un lead" in response.content.decode()
     assert staff_client.get("/admin/notifications/notification/add/").status_code == 403
+
+
+def test_the_broadcast_admin_pages_open(staff_client):
+    add = staff_client.get("/admin/notifications/broadcast/add/")
+    assert add.status_code == 200 and "Tout le monde" in add.content.decode()
+    assert staff_client.get("/admin/notifications/broadcast/").status_code == 200
+    assert staff_client.get("/admin/").status_code == 200
