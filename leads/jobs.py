@@ -117,9 +117,11 @@ def leads_expire(*, now: datetime | None = None) -> int:
         count = stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now)
         if not count:
             return 0
+        # Raw statements get the timestamp as the ORM stores it (SQLite keeps text).
+        stamp = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_RELEASES, [now, now])
-            cursor.execute(_INSERT_EVENTS, [now, now])
+            cursor.execute(_INSERT_RELEASES, [stamp, stamp])
+            cursor.execute(_INSERT_EVENTS, [stamp, stamp])
         expired = Lead.objects.filter(status=Lead.Status.EXPIRED, resolved_at=now)
         totals = (
             expired.filter(merchant_id=OuterRef("merchant_id"))

@@ -39,7 +39,8 @@ def test_the_demo_seeds_the_marketplace_on_sqlite_and_its_jobs_run_there(tmp_pat
         "print(sorted(set(Lead.objects.values_list('status', flat=True)))); "
         "print(sorted(Deposit.objects.values_list('last_alert_level', flat=True))); "
         "print(jobs.leads_expire(), jobs.deposits_check().alerted, mismatched_deposits().count()); "
-        "print(notifications_broadcast(role='merchants', text='Bonjour', actor=User.objects.get(username='admin')).recipients)"
+        "admin = User.objects.get(username='admin'); "
+        "print(notifications_broadcast(role='merchants', text='Bonjour', actor=admin).recipients)"
     )
     lines = manage("shell", "-c", script).strip().splitlines()[-4:]
     assert lines[0] == "['expired', 'pending', 'rejected', 'validated']"
