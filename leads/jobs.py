@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import money, notices
-from .models import Campaign, Deposit, InfluencerProfile, Lead, LeadEvent, LedgerEntry, Level
+from .models import Campaign, Deposit, Lead, LeadEvent, LedgerEntry, Level
 
 # Who hears of each level (cumulative, as the seed's alert card shows).
 CHANNELS = {
@@ -35,10 +35,18 @@ class CheckResult:
     paused_campaigns: int = 0
 
 
+# Alerts are sent by tasks, this many deposits each, after the check commits.
+ALERT_BATCH = 200
+
+
 def deposits_check() -> CheckResult:
-    """Compute every deposit's level in the database; alert the deposits whose level got
-    worse than the last one alerted, reset the ones back to healthy, pause the campaigns
-    of depleted deposits."""
+    """Compute every deposit's level in the database; claim an alert for each deposit
+    whose level got worse than the last one alerted, reset the ones back to healthy,
+    pause the campaigns of depleted deposits. The alerts themselves (notification,
+    e-mail, SMS, WhatsApp) are sent after commit by `leads.send_deposit_alerts` tasks,
+    keyed so that each is sent once whoever runs it."""
+    from .tasks import send_deposit_alerts
+
     result = CheckResult()
     levelled = money.annotate_level(Deposit.objects.all())
     with transaction.atomic():
@@ -51,11 +59,11 @@ def deposits_check() -> CheckResult:
         worse = list(
             levelled.filter(level_rank__gt=F("alerted_rank"))
             .select_for_update(of=("self",))
-            .select_related("merchant__user")
             .order_by("pk")
+            .values_list("pk", "level", "alert_cycle")
         )
         for level in (Level.ATTENTION, Level.WARNING, Level.CRITICAL, Level.DEPLETED):
-            ids = [deposit.pk for deposit in worse if deposit.level == level]
+            ids = [pk for pk, worse_level, _cycle in worse if worse_level == level]
             if ids:
                 Deposit.objects.filter(pk__in=ids).update(last_alert_level=level)
                 result.alerted[level] = len(ids)
@@ -63,15 +71,29 @@ def deposits_check() -> CheckResult:
             status=Campaign.Status.ACTIVE,
             merchant_id__in=levelled.filter(level=Level.DEPLETED).values("merchant_id"),
         ).update(status=Campaign.Status.PAUSED, paused_for_deposit=True)
-        for deposit in worse:
+        for start in range(0, len(worse), ALERT_BATCH):
+            batch = [list(row) for row in worse[start : start + ALERT_BATCH]]
+            transaction.on_commit(lambda batch=batch: send_deposit_alerts.delay(batch), robust=True)
+    return result
+
+
+def deposit_alerts_send(*, alerts: list[list]) -> int:
+    """Send the alerts the check claimed: [deposit id, level, cycle] each. Safe to run
+    twice (each notice is keyed on deposit, cycle and level)."""
+    deposits = Deposit.objects.select_related("merchant__user").in_bulk([pk for pk, _level, _cycle in alerts])
+    for pk, level, cycle in alerts:
+        deposit = deposits.get(pk)
+        if deposit is None:
+            continue
+        with transaction.atomic():
             notices.deposit_alert(
                 deposit=deposit,
-                level=deposit.level,
-                cycle=deposit.alert_cycle,
+                level=level,
+                cycle=cycle,
                 percent=money.percent_of(deposit.balance, deposit.reference),
-                channels=CHANNELS[deposit.level],
+                channels=CHANNELS[Level(level)],
             )
-    return result
+    return len(alerts)
 
 
 def leads_remind(*, now: datetime | None = None) -> int:
@@ -147,14 +169,13 @@ def _notify_expired(expired, *, day) -> None:
     from notifications.models import Notification
     from tracking.notes import Note, stored
 
-    per_influencer = expired.values("influencer_id").annotate(n=Count("pk")).order_by()
-    users = dict(InfluencerProfile.objects.filter(pk__in=expired.values("influencer_id")).values_list("pk", "user_id"))
+    per_influencer = expired.values("influencer_id", "influencer__user_id").annotate(n=Count("pk")).order_by()
     rows = []
     for row in per_influencer:
         text, key, params = stored(Note("leads.leads_expired", {"count": row["n"]}))
         rows.append(
             Notification(
-                user_id=users[row["influencer_id"]],
+                user_id=row["influencer__user_id"],
                 kind="leads_expired",
                 text=text,
                 message_key=key,

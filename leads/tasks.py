@@ -13,6 +13,18 @@ def check_deposits() -> dict:
     return {"alerted": result.alerted, "reset": result.reset, "paused_campaigns": result.paused_campaigns}
 
 
+@shared_task(
+    name="leads.send_deposit_alerts",
+    time_limit=300,
+    soft_time_limit=280,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    max_retries=8,
+)
+def send_deposit_alerts(alerts: list[list]) -> int:
+    return jobs.deposit_alerts_send(alerts=alerts)
+
+
 @shared_task(name="leads.remind_pending", time_limit=300, soft_time_limit=280)
 def remind_pending() -> int:
     return jobs.leads_remind()

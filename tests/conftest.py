@@ -37,3 +37,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Eager tasks run in the race tests' threads toggle Celery's process-wide "inside a
+    task" flag (celery.result.denied_join_result) without a lock; two threads can leave
+    it set, and a later test's `.delay().get()` then fails. Reset it after each test."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

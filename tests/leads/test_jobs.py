@@ -17,6 +17,18 @@ from .factories import fund, ledger_consistent, make_campaign, make_influencer, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    """The check sends its alerts from tasks after commit: run them, as a worker would."""
+    original = jobs.deposits_check
+
+    def check():
+        with django_capture_on_commit_callbacks(execute=True):
+            return original()
+
+    monkeypatch.setattr(jobs, "deposits_check", check)
+
+
 def _set_balance(merchant, balance, reference="5000"):
     """Put a deposit at a level by hand (figures and ledger together)."""
     deposit = Deposit.objects.get(merchant=merchant)
