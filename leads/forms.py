@@ -160,7 +160,7 @@ class BankDetailsForm(forms.Form):
     def clean_bank_rib(self) -> str:
         rib = "".join(self.cleaned_data["bank_rib"].split()).upper()
         if not rib.isalnum() or len(rib) < 16:
-            raise forms.ValidationError(_("RIB invalide : 24 chiffres (ou un IBAN)."))
+            raise forms.ValidationError(_("RIB invalide : 24 chiffres (ou un IBAN)."))
         return rib
 
 

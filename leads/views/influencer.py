@@ -112,7 +112,7 @@ def lead_create(request: HttpRequest, influencer: InfluencerProfile) -> HttpResp
             group=CREATE_GROUP,
             rate=settings.LEADS_RATE_CREATE,
             ident=f"user:{request.user.pk}",
-            message=_("Vous avez créé beaucoup de leads d'un coup. Réessayez dans %(wait)s : votre saisie est gardée."),
+            message=_("Vous avez créé beaucoup de leads d'un coup. Réessayez dans %(wait)s : votre saisie est gardée."),
         )
     except RateLimited as exc:
         return form_rate_limited(request, DASHBOARD, context, exc)
@@ -137,7 +137,7 @@ def lead_create(request: HttpRequest, influencer: InfluencerProfile) -> HttpResp
         return render(request, DASHBOARD, context, status=409)
     messages.success(
         request,
-        _("Lead de %(client)s créé : %(amount)s pour vous s'il est validé.")
+        _("Lead de %(client)s créé : %(amount)s pour vous s'il est validé.")
         % {"client": lead.client_name, "amount": money(lead.influencer_share)},
     )
     # A new page (and a blank form): reloading it does not send the lead again.
@@ -169,7 +169,7 @@ def payout_request(request: HttpRequest, influencer: InfluencerProfile) -> HttpR
         else:
             messages.success(
                 request,
-                _("Demande de paiement de %(amount)s envoyée : nous vous tiendrons informé.")
+                _("Demande de paiement de %(amount)s envoyée : nous vous tiendrons informé.")
                 % {"amount": money(payout.amount)},
             )
             return redirect(reverse("leads:influencer") + "#payouts")

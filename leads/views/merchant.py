@@ -147,7 +147,7 @@ def lead_validate(request: HttpRequest, merchant: MerchantProfile, lead_id: int)
         )
     except LeadError as exc:
         return _lead_answer(request, merchant, _own_lead(merchant, lead_id), error=exc.message)
-    ok = _("Lead de %(client)s validé : %(amount)s déduits du dépôt.") % {
+    ok = _("Lead de %(client)s validé : %(amount)s déduits du dépôt.") % {
         "client": lead.client_name,
         "amount": money(lead.commission),
     }
@@ -167,7 +167,7 @@ def lead_reject(request: HttpRequest, merchant: MerchantProfile, lead_id: int) -
         )
     except LeadError as exc:
         return _lead_answer(request, merchant, _own_lead(merchant, lead_id), error=exc.message)
-    ok = _("Lead de %(client)s rejeté : la réservation est libérée.") % {"client": lead.client_name}
+    ok = _("Lead de %(client)s rejeté : la réservation est libérée.") % {"client": lead.client_name}
     return _lead_answer(request, merchant, lead, ok=ok)
 
 
@@ -196,7 +196,7 @@ def campaign_create(request: HttpRequest, merchant: MerchantProfile) -> HttpResp
     if not form.is_valid():
         return _campaigns_answer(request, merchant, form=form)
     campaign = services.campaign_create(merchant=merchant, **form.cleaned_data)
-    ok = _("Campagne « %(name)s » créée.") % {"name": campaign.name}
+    ok = _("Campagne « %(name)s » créée.") % {"name": campaign.name}
     if campaign.paused_for_deposit:
         ok += " " + _("Elle reprendra à la prochaine recharge de votre dépôt.")
     return _campaigns_answer(request, merchant, ok=ok)
@@ -214,7 +214,7 @@ def campaign_update(request: HttpRequest, merchant: MerchantProfile, campaign_id
         if exc.code == errors.CAMPAIGN_NOT_FOUND:
             raise Http404 from None
         return _campaigns_answer(request, merchant, error=exc.message)
-    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » modifiée.") % {"name": campaign.name})
+    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » modifiée.") % {"name": campaign.name})
 
 
 @require_POST
@@ -224,7 +224,7 @@ def campaign_pause(request: HttpRequest, merchant: MerchantProfile, campaign_id:
         campaign = services.campaign_pause(merchant=merchant, campaign_id=campaign_id)
     except LeadError:
         raise Http404 from None
-    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » en pause.") % {"name": campaign.name})
+    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » en pause.") % {"name": campaign.name})
 
 
 @require_POST
@@ -236,4 +236,4 @@ def campaign_resume(request: HttpRequest, merchant: MerchantProfile, campaign_id
         if exc.code == errors.CAMPAIGN_NOT_FOUND:
             raise Http404 from None
         return _campaigns_answer(request, merchant, error=exc.message)
-    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » reprise.") % {"name": campaign.name})
+    return _campaigns_answer(request, merchant, ok=_("Campagne « %(name)s » reprise.") % {"name": campaign.name})

@@ -62,5 +62,5 @@ def signup(request: HttpRequest) -> HttpResponse:
     limits.count(request, group=SIGNUP_IP_GROUP, rate=settings.LEADS_SIGNUP_RATE_PER_IP)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     name = data["name"].strip()
-    messages.success(request, _("Bienvenue, %(name)s ! Votre compte est ouvert.") % {"name": name})
+    messages.success(request, _("Bienvenue, %(name)s ! Votre compte est ouvert.") % {"name": name})
     return redirect("leads:merchant" if data["role"] == MERCHANT else "leads:influencer")
