@@ -107,8 +107,16 @@ class RechargeForm(forms.Form):
         return data
 
 
+class CampaignChoiceField(forms.TypedChoiceField):
+    """The active campaigns to choose from; any campaign id is let through, so that
+    one paused since the page was loaded gets the service's clear CAMPAIGN_PAUSED."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()
+
+
 class LeadCreateForm(forms.Form):
-    campaign = forms.TypedChoiceField(label=_("Campagne"), coerce=int, empty_value=None)
+    campaign = CampaignChoiceField(label=_("Campagne"), coerce=int, empty_value=None)
     client_name = forms.CharField(
         label=_("Nom complet du client"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
