@@ -83,18 +83,3 @@ def age(created_at) -> str:
         return ngettext("il y a %(n)d h", "il y a %(n)d h", hours) % {"n": hours}
     days = seconds // 86400
     return ngettext("il y a %(n)d j", "il y a %(n)d j", days) % {"n": days}
-
-
-SOURCE_ICONS = {
-    "instagram": "📷",
-    "facebook": "👍",
-    "tiktok": "🎵",
-    "whatsapp": "💬",
-    "youtube": "▶️",
-    "other": "•",
-}
-
-
-@register.filter
-def source_icon(source: str) -> str:
-    return SOURCE_ICONS.get(source, "•")

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -78,7 +79,7 @@ def dashboard_context(request: HttpRequest, influencer: InfluencerProfile, **ove
         "leads_page": leads,
         "payouts": list(selectors.payouts_for(influencer=influencer)[:20]),
         "bank_form": BankDetailsForm(initial={"bank_holder": influencer.bank_holder, "bank_rib": influencer.bank_rib}),
-        "payout_form": PayoutForm(initial={"amount": stats["available_earnings"]}),
+        "payout_form": PayoutForm(initial={"amount": formats.number_format(stats["available_earnings"], 2)}),
         "payout_minimum": settings.LEADS_PAYOUT_MINIMUM,
         "campaigns": campaigns,
     }

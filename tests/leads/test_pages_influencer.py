@@ -183,7 +183,7 @@ def test_bank_details_then_a_payout_request(setup):
     influencer.refresh_from_db()
     assert influencer.bank_rib == "011780000012345678901234"
     html = client.get("/leads/influencer/").content.decode()
-    assert 'value="120.00"' in html  # the amount defaults to the available earnings
+    assert 'value="120,00"' in html  # the amount defaults to the available earnings
     below = client.post("/leads/influencer/payouts/", {"amount": "50"})
     assert below.status_code == 409 and "Un paiement se demande à partir de 100\u00a0dhs." in below.content.decode()
     assert client.post("/leads/influencer/payouts/", {"amount": ""}).status_code == 302

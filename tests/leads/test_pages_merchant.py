@@ -68,7 +68,7 @@ def test_validating_with_htmx_returns_the_row_and_the_deposit_card_out_of_band(c
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.startswith('<tbody class="lead lead-resolved" id="lead-')
+    assert html.startswith('<tbody class="lead-item lead-resolved" id="lead-')
     assert "Validé" in html and "note 9/10" in html
     assert 'id="deposit"' in html and 'hx-swap-oob="true"' in html
     assert "4\u202f920\u00a0dhs" in html  # the new balance
