@@ -111,3 +111,14 @@ def payout_refuse(*, payout_id: int, reason: str, actor) -> Payout:
     payout.save(update_fields=["status", "reason", "resolved_at", "resolved_by"])
     notices.payout_resolved(payout)
     return payout
+
+
+@transaction.atomic
+def influencer_bank_details_set(*, influencer: InfluencerProfile, bank_holder: str, bank_rib: str) -> InfluencerProfile:
+    """The bank account future payout requests are paid to (requests already made keep
+    the details they were made with)."""
+    profile = InfluencerProfile.objects.select_for_update().get(pk=influencer.pk)
+    profile.bank_holder, profile.bank_rib = bank_holder.strip(), "".join(bank_rib.split()).upper()
+    profile.full_clean(exclude=["user"])
+    profile.save(update_fields=["bank_holder", "bank_rib"])
+    return profile

@@ -237,6 +237,12 @@ LEADS_RECHARGE_MAX = env.int("LEADS_RECHARGE_MAX", default=100_000)
 LEADS_PAYOUT_MINIMUM = env.int("LEADS_PAYOUT_MINIMUM", default=100)
 # Lead creation per user (API and dashboard): generous, a burst of 20 always passes.
 LEADS_RATE_CREATE = env.str("LEADS_RATE_CREATE", default="60/m")
+# Marketplace accounts created per client IP (successful sign-ups only).
+LEADS_SIGNUP_RATE_PER_IP = env.str("LEADS_SIGNUP_RATE_PER_IP", default="10/h")
+# Shown in the recharge dialog for bank transfers (recorded by staff in admin); without
+# a RIB the dialog asks the merchant to contact the platform for it.
+LEADS_BANK_TRANSFER_HOLDER = env.str("LEADS_BANK_TRANSFER_HOLDER", default="")
+LEADS_BANK_TRANSFER_RIB = env.str("LEADS_BANK_TRANSFER_RIB", default="")
 # The platform's legal identifiers, printed on receipts.
 COMPANY_LEGAL_NAME = env.str("COMPANY_LEGAL_NAME", default="Services Plateforme SARL")
 COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="Casablanca, Maroc")
