@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from .. import errors, selectors, services
 from ..errors import LeadError
@@ -42,7 +42,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn):
     """Created active, or paused until the next recharge if the deposit is depleted."""
     merchant = _merchant(request)
     campaign = services.campaign_create(merchant=merchant, name=payload.name, description=payload.description)
-    return 201, campaign_json(campaign, merchant_name=merchant.company_name, own=True)
+    return Status(201, campaign_json(campaign, merchant_name=merchant.company_name, own=True))
 
 
 @router.patch("campaigns/{id}", response=CampaignOut, url_name="campaign-update", summary="Edit a campaign")

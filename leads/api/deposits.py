@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from .. import errors, recharges, selectors
 from ..errors import LeadError
@@ -46,12 +46,13 @@ def recharge_start(request: HttpRequest, payload: RechargeIn):
     webhook. 422 AMOUNT_INVALID outside the bounds; 502 PAYMENT_PROVIDER_ERROR when the
     provider cannot be reached; 503 PAYMENT_NOT_CONFIGURED without online payment."""
     recharge = recharges.recharge_start(merchant=_merchant(request), amount=payload.amount, actor=request.user)
-    return 201, {
+    started = {
         "checkout_url": recharge.checkout_url,
         "session_id": recharge.session_id,
         "recharge_id": recharge.pk,
         "status": recharge.status,
     }
+    return Status(201, started)
 
 
 @router.get("deposits/recharges/{id}", response=RechargeOut, url_name="recharge-detail", summary="A recharge's status")

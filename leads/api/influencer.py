@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from .. import payouts, selectors
 from .common import _influencer
@@ -28,4 +28,4 @@ def payout_request(request: HttpRequest, payload: PayoutIn):
     BANK_DETAILS_MISSING, PAYOUT_BELOW_MINIMUM; 409 EARNINGS_INSUFFICIENT. An empty body
     (no JSON at all) asks for everything."""
     payout = payouts.payout_request(influencer=_influencer(request), amount=payload.amount, actor=request.user)
-    return 201, payout_json(payout)
+    return Status(201, payout_json(payout))

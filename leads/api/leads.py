@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from core import limits
 
@@ -56,7 +56,7 @@ def lead_create(request: HttpRequest, payload: LeadCreateIn):
         message=_("Trop de leads envoyés d'un coup. Réessayez dans %(wait)s."),
     )
     lead = services.lead_create(influencer=influencer, actor=request.user, **payload.model_dump())
-    return 201, {"id": lead.pk, "status": lead.status, "commission": lead_commission_json(lead)}
+    return Status(201, {"id": lead.pk, "status": lead.status, "commission": lead_commission_json(lead)})
 
 
 @router.get("", response=LeadPage, url_name="lead-list", summary="Own leads (merchant or influencer), paginated")
