@@ -61,7 +61,9 @@ def lead_create(request: HttpRequest, payload: LeadCreateIn):
 
 @router.get("", response=LeadPage, url_name="lead-list", summary="Own leads (merchant or influencer), paginated")
 def lead_list(request: HttpRequest, query: Query[LeadListQuery]):
-    """The merchant's leads, or the influencer's, newest first; `?status=` filters."""
+    """The merchant's leads, or the influencer's, newest first; `?status=` filters
+    (empty: all). `?page=` (from 1) and `?page_size=` (1–200, default 25); the answer is
+    `{items, count, page, page_size, pages}`, a page past the last one has no items."""
     merchant, influencer = _profile(request)
     leads = selectors.lead_list(merchant=merchant, influencer=influencer, status=query.status or "")
     rows, page = paginate(leads.select_related("merchant"), page=query.page, page_size=query.page_size)

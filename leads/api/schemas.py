@@ -91,8 +91,13 @@ class LeadRejectIn(Schema):
     reason: LongText
 
 
+def _blank_as_none(value):
+    # "?status=" (a filter form's "all" choice) means no filter.
+    return None if value == "" else value
+
+
 class LeadListQuery(Schema):
-    status: Lead.Status | None = None
+    status: Annotated[Lead.Status | None, BeforeValidator(_blank_as_none)] = None
     page: Page = 1
     page_size: PageSize = 25
 

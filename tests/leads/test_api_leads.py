@@ -301,6 +301,7 @@ def test_the_list_filters_by_status_and_paginates(as_merchant, merchant, campaig
     services.lead_reject(lead_id=leads[0].pk, merchant=merchant, reason="non")
     rejected = as_merchant.get(f"{API}/?status=rejected").json()
     assert [item["id"] for item in rejected["items"]] == [leads[0].pk]
+    assert as_merchant.get(f"{API}/?status=").json()["count"] == 5
     page2 = as_merchant.get(f"{API}/?page=2&page_size=2").json()
     assert (page2["count"], page2["pages"], [i["id"] for i in page2["items"]]) == (5, 3, [leads[2].pk, leads[1].pk])
     assert as_merchant.get(f"{API}/?page=9&page_size=2").json()["items"] == []
