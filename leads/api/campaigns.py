@@ -10,8 +10,9 @@ from ninja import Router, Status
 from .. import errors, selectors, services
 from ..errors import LeadError
 from ..models import MerchantProfile
+from .answers import campaign_json
 from .common import _merchant, _profile
-from .schemas import CampaignIn, CampaignOut, CampaignPatchIn, Id, campaign_json
+from .schemas import CampaignIn, CampaignOut, CampaignPatchIn, Id
 
 router = Router(tags=["campaigns"])
 

@@ -12,21 +12,9 @@ from .. import errors, recharges, selectors
 from ..errors import LeadError
 from ..models import Receipt
 from ..receipts import receipt_pdf
+from .answers import deposit_json, receipt_json, recharge_json, transaction_json
 from .common import _merchant, paginate
-from .schemas import (
-    DepositOut,
-    Id,
-    PageQuery,
-    ReceiptOut,
-    RechargeIn,
-    RechargeOut,
-    RechargeStartedOut,
-    TransactionPage,
-    deposit_json,
-    receipt_json,
-    recharge_json,
-    transaction_json,
-)
+from .schemas import DepositOut, Id, PageQuery, ReceiptOut, RechargeIn, RechargeOut, RechargeStartedOut, TransactionPage
 
 router = Router(tags=["deposit"])
 

@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from .. import payouts, selectors
+from .answers import payout_json, stats_json
 from .common import _influencer
-from .schemas import PayoutIn, PayoutOut, StatsOut, payout_json, stats_json
+from .schemas import PayoutIn, PayoutOut, StatsOut
 
 router = Router(tags=["influencer"])
 

@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from core import limits
 
 from .. import money, selectors, services
+from .answers import commission_json, deposit_json, lead_commission_json, lead_json
 from .common import _influencer, _merchant, _profile, paginate
 from .schemas import (
     CommissionPreviewOut,
@@ -23,10 +24,6 @@ from .schemas import (
     LeadPage,
     LeadRejectIn,
     LeadValidateIn,
-    commission_json,
-    deposit_json,
-    lead_commission_json,
-    lead_json,
 )
 
 router = Router(tags=["leads"])
