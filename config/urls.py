@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
+from leads.api import api as leads_api
 from licenses.api import api as licenses_api
 from licenses.api import validate_hot_path
 from notifications.api import api as notifications_api
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/v1/", licenses_api.urls),
     path("licenses/", include("licenses.urls")),
     path("leads/", include("leads.urls")),
+    path("api/leads/", leads_api.urls),  # before "api/": docs at /api/leads/docs
     path("compte/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", notifications_api.urls),  # /api/notifications (its routes name the prefix)

@@ -19,13 +19,18 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from accounts.personal_tokens import personal_token_create
+from tests.leads.factories import make_campaign, make_influencer, make_lead, make_merchant
 from tests.licenses.factories import LicenseFactory, ProductFactory
 
-# New JSON APIs add their schema here (leads, support, shop...).
+# New JSON APIs add their schema here (support, shop...), or, when their callers are not
+# staff, a test of their own below (the leads API, with a merchant's and an influencer's
+# personal tokens).
 SCHEMAS = {
     "licenses": "/api/v1/openapi.json",
     "tracking": "/api/tracking/openapi.json",
 }
+LEADS_SCHEMA = "/api/leads/openapi.json"
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 
 app = WSGIHandler()
@@ -56,6 +61,7 @@ def _no_rate_limits(settings):
         "LICENSE_RATE_HEARTBEAT",
         "LICENSE_RATE_TOKEN",
         "TRACKING_FAILED_LOOKUPS_RATE",
+        "LEADS_RATE_CREATE",
     ):
         setattr(settings, name, "100000/h")
 
@@ -96,4 +102,38 @@ def test_no_input_makes_an_api_answer_a_server_error(case, staff_token, some_lic
     with _in_the_test_transaction():
         response = case.call(headers={"Authorization": f"Bearer {staff_token}"})
 
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+# The leads operations only an influencer reaches; the others are sent as the merchant.
+LEADS_INFLUENCER_PATHS = {"/api/leads/create", "/api/leads/influencer/stats", "/api/leads/payouts"}
+
+
+@pytest.fixture
+def marketplace():
+    """A funded merchant with a campaign and a pending lead, an influencer with bank
+    details: the Authorization headers of both, by role."""
+    merchant = make_merchant(balance="5000")
+    influencer = make_influencer(bank_holder="Fuzz", bank_rib="011780000012345678901234")
+    make_lead(campaign=make_campaign(merchant), influencer=influencer)
+    headers = {}
+    for role, user in (("merchant", merchant.user), ("influencer", influencer.user)):
+        _token, plaintext = personal_token_create(user=user, name="fuzz")
+        headers[role] = {"Authorization": f"Bearer {plaintext}"}
+    return headers
+
+
+@schemathesis.pytest.parametrize(leads=schemathesis.openapi.from_wsgi(LEADS_SCHEMA, app))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_input_makes_the_leads_api_answer_a_server_error(case, marketplace):
+    # Sent as the role that gets past the endpoint's role check, to reach the code behind it.
+    role = "influencer" if case.operation.path in LEADS_INFLUENCER_PATHS else "merchant"
+    with _in_the_test_transaction():
+        response = case.call(headers=marketplace[role])
     case.validate_response(response, checks=[not_a_server_error])
