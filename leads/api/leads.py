@@ -3,14 +3,11 @@ validates or rejects it; both list their own; anyone logged in previews a commis
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from core import limits
-
-from .. import money, selectors, services
+from .. import money, selectors, services, throttle
 from .answers import commission_json, deposit_json, lead_commission_json, lead_json
 from .common import _influencer, _merchant, _profile, paginate
 from .schemas import (
@@ -28,16 +25,6 @@ from .schemas import (
 
 router = Router(tags=["leads"])
 
-CREATE_GROUP = "leads:create"
-# However the rate is set, an influencer pasting a batch of leads is never stopped.
-CREATE_BURST = 20
-
-
-def create_rate() -> str:
-    """settings.LEADS_RATE_CREATE ("60/m"), raised to CREATE_BURST per period if lower."""
-    count, _sep, period = settings.LEADS_RATE_CREATE.partition("/")
-    return f"{max(int(count), CREATE_BURST)}/{period}"
-
 
 @router.post("create", response={201: LeadCreatedOut}, url_name="lead-create", summary="Create a lead (influencer)")
 def lead_create(request: HttpRequest, payload: LeadCreateIn):
@@ -45,13 +32,7 @@ def lead_create(request: HttpRequest, payload: LeadCreateIn):
     deposit. 409 DEPOSIT_INSUFFICIENT, CAMPAIGN_PAUSED, DUPLICATE_LEAD; 404
     CAMPAIGN_NOT_FOUND; 422 on bad fields; 429 RATE_LIMIT_EXCEEDED beyond the rate."""
     influencer = _influencer(request)
-    limits.enforce(
-        request,
-        group=CREATE_GROUP,
-        rate=create_rate(),
-        ident=f"user:{request.user.pk}",
-        message=_("Trop de leads envoyés d'un coup. Réessayez dans %(wait)s."),
-    )
+    throttle.lead_create_enforce(request, message=_("Trop de leads envoyés d'un coup. Réessayez dans %(wait)s."))
     lead = services.lead_create(influencer=influencer, actor=request.user, **payload.model_dump())
     return Status(201, {"id": lead.pk, "status": lead.status, "commission": lead_commission_json(lead)})
 

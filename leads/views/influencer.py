@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core import limits
 from core.errors import RateLimited
 from core.views import form_rate_limited
 
-from .. import payouts, selectors, services
+from .. import payouts, selectors, services, throttle
 from ..errors import LeadError
 from ..forms import BankDetailsForm, LeadCreateForm, PayoutForm
 from ..models import InfluencerProfile, Lead
@@ -31,7 +30,6 @@ from .common import form_error, influencer_required
 DASHBOARD = "leads/influencer/dashboard.html"
 LEADS_PAGE_SIZE = 20
 # Shared with the JSON API's lead creation: one allowance per user, whichever door.
-CREATE_GROUP = "leads-create:user"
 # "Mes performances" bars, in the seed's order.
 BAR_LABELS = {
     Lead.Status.VALIDATED.value: _lazy("validés"),
@@ -108,11 +106,8 @@ def lead_create(request: HttpRequest, influencer: InfluencerProfile) -> HttpResp
         request, influencer, form=form, **preview_context(request.POST.get("estimated_value")), campaigns=campaigns
     )
     try:
-        limits.enforce(
+        throttle.lead_create_enforce(
             request,
-            group=CREATE_GROUP,
-            rate=settings.LEADS_RATE_CREATE,
-            ident=f"user:{request.user.pk}",
             message=_("Vous avez créé beaucoup de leads d'un coup. Réessayez dans %(wait)s : votre saisie est gardée."),
         )
     except RateLimited as exc:

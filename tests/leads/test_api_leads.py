@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from leads import services
-from leads.api.leads import CREATE_GROUP, create_rate
 from leads.models import Lead
+from leads.throttle import CREATE_GROUP, create_rate
 
 from .api_support import (
     API,

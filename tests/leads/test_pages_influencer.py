@@ -111,14 +111,29 @@ def test_a_lead_without_email_nor_phone_is_refused(setup):
 
 def test_lead_creation_is_rate_limited_with_a_429_keeping_the_form(setup, settings):
     client, _, campaign, _ = setup
-    settings.LEADS_RATE_CREATE = "2/m"
-    for n in range(2):
+    settings.LEADS_RATE_CREATE = "2/m"  # raised to the burst of 20 (leads.throttle)
+    for n in range(20):
         client.post("/leads/influencer/leads/", _lead(campaign, client_email=f"c{n}@example.com", client_phone=""))
-    response = client.post("/leads/influencer/leads/", _lead(campaign, client_email="c9@example.com"))
+    response = client.post("/leads/influencer/leads/", _lead(campaign, client_email="c99@example.com"))
     assert response.status_code == 429 and response["Retry-After"]
     assert 'data-testid="rate-limited"' in response.content.decode()
     assert 'value="Ahmed Bennani"' in response.content.decode()
-    assert Lead.objects.count() == 2
+    assert Lead.objects.count() == 20
+
+
+def test_the_form_and_the_api_share_one_allowance(setup, settings):
+    client, _, campaign, _ = setup
+    settings.LEADS_RATE_CREATE = "20/m"
+    for n in range(10):
+        client.post("/leads/influencer/leads/", _lead(campaign, client_email=f"f{n}@example.com", client_phone=""))
+    for n in range(10):
+        body = {**_lead(campaign, client_email=f"a{n}@example.com", client_phone=""), "campaign_id": campaign.pk}
+        body.pop("campaign", None)
+        response = client.post("/api/leads/create", body, content_type="application/json")
+        assert response.status_code == 201, response.content
+    response = client.post("/leads/influencer/leads/", _lead(campaign, client_email="last@example.com"))
+    assert response.status_code == 429
+    assert Lead.objects.count() == 20
 
 
 @pytest.mark.parametrize(
