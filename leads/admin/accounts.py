@@ -148,14 +148,18 @@ class MerchantProfileAdmin(AccountAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("niveau du dépôt"))
     def level(self, obj):
-        return level_badge(deposit_summary(deposit=obj.deposit).level)
+        deposit = getattr(obj, "deposit", None)
+        return level_badge(deposit_summary(deposit=deposit).level) if deposit else "-"
 
     @admin.display(description=_("disponible"))
     def available(self, obj):
-        return amount(obj.deposit.available, obj.deposit.currency)
+        deposit = getattr(obj, "deposit", None)
+        return amount(deposit.available, deposit.currency) if deposit else "-"
 
     @admin.display(description=_("dépôt"))
     def deposit_link(self, obj):
+        if getattr(obj, "deposit", None) is None:
+            return "-"
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:leads_deposit_change", args=[obj.deposit.pk]),

@@ -87,7 +87,6 @@ def action_form_page(
         "form": form,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "action": action,
-        "select_across": request.POST.get("select_across", "0"),
     }
     status = 400 if form.is_bound else 200
     return TemplateResponse(request, "admin/leads/action_form.html", context, status=status)

@@ -5,6 +5,8 @@ livre" compares every deposit with its ledger."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -63,7 +65,9 @@ class LevelFilter(admin.SimpleListFilter):
 
 
 class TransferForm(forms.Form):
-    amount = forms.DecimalField(label=_("Montant reçu (dhs)"), min_value=0.01, max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Montant reçu (dhs)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
     reference = forms.CharField(label=_("Référence du virement"), max_length=255)
     paid_on = forms.DateField(label=_("Reçu le"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
