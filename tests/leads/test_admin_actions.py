@@ -232,3 +232,12 @@ def test_the_account_lists_show_deposit_level_and_earnings(staff_client):
     credit_earnings(influencer, "124.50")
     assert "Solde sain" in staff_client.get(changelist("merchantprofile")).content.decode()
     assert "124,50" in staff_client.get(changelist("influencerprofile")).content.decode()
+
+
+def test_a_campaign_is_renamed_through_its_service_and_its_status_stays(staff_client):
+    campaign = make_campaign(make_merchant(balance="1000"), name="Ancien nom")
+    url = reverse("admin:leads_campaign_change", args=[campaign.pk])
+    response = staff_client.post(url, {"name": "Nouveau nom", "description": "Leads B2B", "status": "paused"})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.description, campaign.status) == ("Nouveau nom", "Leads B2B", "active")
