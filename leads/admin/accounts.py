@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from ..accounts import INFLUENCER, MERCHANT, account_create, accounts_deactivate, accounts_reactivate
 from ..models import InfluencerProfile, MerchantProfile
 from ..selectors import deposit_summary
-from .common import amount, form_page, level_badge
+from .common import amount, form_page, level_badge, two_lines
 
 
 class AccountCreateForm(forms.Form):
@@ -138,7 +138,8 @@ class AccountAdminMixin:
 @admin.register(MerchantProfile)
 class MerchantProfileAdmin(AccountAdminMixin, admin.ModelAdmin):
     role = MERCHANT
-    list_display = ("company_name", "username", "email", "is_active", "phone", "level", "available")
+    # Five columns (the login under the name, the available amount under the level).
+    list_display = ("company", "email", "is_active", "level", "phone")
     list_filter = ("user__is_active", "language")
     search_fields = ("company_name", "user__username", "user__email", "phone", "ice")
     list_select_related = ("user", "deposit")
@@ -146,10 +147,16 @@ class MerchantProfileAdmin(AccountAdminMixin, admin.ModelAdmin):
     fields = ("user", "company_name", "phone", "ice", "language", "created_at", "deposit_link")
     readonly_fields = ("user", "created_at", "deposit_link")
 
-    @admin.display(description=_("niveau du dépôt"))
+    @admin.display(description=_("entreprise"), ordering="company_name")
+    def company(self, obj):
+        return two_lines(obj.company_name, obj.user.username)
+
+    @admin.display(description=_("dépôt"))
     def level(self, obj):
         deposit = getattr(obj, "deposit", None)
-        return level_badge(deposit_summary(deposit=deposit).level) if deposit else "-"
+        if deposit is None:
+            return "-"
+        return two_lines(level_badge(deposit_summary(deposit=deposit).level), self.available(obj))
 
     @admin.display(description=_("disponible"))
     def available(self, obj):
@@ -170,11 +177,15 @@ class MerchantProfileAdmin(AccountAdminMixin, admin.ModelAdmin):
 @admin.register(InfluencerProfile)
 class InfluencerProfileAdmin(AccountAdminMixin, admin.ModelAdmin):
     role = INFLUENCER
-    list_display = ("display_name", "username", "email", "is_active", "phone", "earnings_display")
+    list_display = ("name", "email", "is_active", "phone", "earnings_display")
     list_filter = ("user__is_active", "language")
     search_fields = ("display_name", "user__username", "user__email", "phone", "bank_rib")
     fields = ("user", "display_name", "phone", "language", "bank_holder", "bank_rib", "earnings_display", "created_at")
     readonly_fields = ("user", "earnings_display", "created_at")
+
+    @admin.display(description=_("nom public"), ordering="display_name")
+    def name(self, obj):
+        return two_lines(obj.display_name, obj.user.username)
 
     @admin.display(description=_("gains disponibles"), ordering="earnings")
     def earnings_display(self, obj):

@@ -13,14 +13,14 @@ from core.admin import EditThroughServiceMixin
 
 from .. import services
 from ..models import Campaign, Lead
-from .common import badge, moment, run_each
+from .common import badge, moment, run_each, two_lines
 
 STATUS_COLORS = {Campaign.Status.ACTIVE: "#127a43", Campaign.Status.PAUSED: "#8a6d00"}
 
 
 @admin.register(Campaign)
 class CampaignAdmin(EditThroughServiceMixin, admin.ModelAdmin):
-    list_display = ("name", "merchant", "status_display", "paused_for_deposit", "leads", "pending", "created")
+    list_display = ("name", "merchant", "status_reason", "leads", "created")
     list_filter = ("status", "paused_for_deposit", "merchant")
     search_fields = ("name", "merchant__company_name")
     list_select_related = ("merchant",)
@@ -52,13 +52,15 @@ class CampaignAdmin(EditThroughServiceMixin, admin.ModelAdmin):
     def status_display(self, obj):
         return badge(obj.get_status_display(), STATUS_COLORS[Campaign.Status(obj.status)])
 
+    @admin.display(description=_("statut"), ordering="status")
+    def status_reason(self, obj):
+        if obj.paused_for_deposit:
+            return two_lines(self.status_display(obj), _("faute de dépôt"))
+        return self.status_display(obj)
+
     @admin.display(description=_("leads"), ordering="lead_count")
     def leads(self, obj):
-        return obj.lead_count
-
-    @admin.display(description=_("en attente"), ordering="pending_count")
-    def pending(self, obj):
-        return obj.pending_count
+        return two_lines(obj.lead_count, obj.pending_count)
 
     @admin.display(description=_("créée le"), ordering="created_at")
     def created(self, obj):

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _t
@@ -27,7 +28,7 @@ from ..ledger import mismatched_deposits, with_ledger_sums
 from ..models import Deposit, Level
 from ..recharges import deposit_adjust, recharge_transfer_record
 from ..selectors import deposit_summary, ledger_for
-from .common import amount, form_page, level_badge, moment
+from .common import amount, form_page, level_badge, moment, two_lines
 
 LEDGER_ROWS = 20
 
@@ -96,15 +97,13 @@ class AdjustForm(forms.Form):
 
 @admin.register(Deposit)
 class DepositAdmin(admin.ModelAdmin):
+    # Six columns, related figures sharing a cell, so that the list fits at 1280 px.
     list_display = (
         "merchant",
-        "balance_display",
-        "reserved_display",
-        "available_display",
-        "reference_display",
-        "percent_display",
-        "level_display",
-        "last_alert_level",
+        "balance_reserved",
+        "available_reference",
+        "level_percent",
+        "alerted",
         "ledger_ok_display",
     )
     list_filter = (LedgerMatchFilter, LevelFilter, "last_alert_level")
@@ -184,6 +183,25 @@ class DepositAdmin(admin.ModelAdmin):
         return deposit_summary(deposit=obj)
 
     @admin.display(description=_("solde"), ordering="balance")
+    def balance_reserved(self, obj):
+        return two_lines(amount(obj.balance, obj.currency), amount(obj.reserved, obj.currency))
+
+    @admin.display(description=_("niveau"))
+    def level_percent(self, obj):
+        summary = self._summary(obj)
+        if summary.percent is None:
+            return level_badge(summary.level)
+        return two_lines(level_badge(summary.level), f"{number_format(summary.percent, 1)} %")
+
+    @admin.display(description=_("disponible"))
+    def available_reference(self, obj):
+        return two_lines(amount(obj.available, obj.currency), amount(obj.reference, obj.currency))
+
+    @admin.display(description=_("alerté"), ordering="last_alert_level")
+    def alerted(self, obj):
+        return obj.get_last_alert_level_display()
+
+    @admin.display(description=_("solde"), ordering="balance")
     def balance_display(self, obj):
         return amount(obj.balance, obj.currency)
 
@@ -202,13 +220,13 @@ class DepositAdmin(admin.ModelAdmin):
     @admin.display(description=_("pourcentage"))
     def percent_display(self, obj):
         percent = self._summary(obj).percent
-        return "-" if percent is None else format_html('<span class="nowrap">{} %</span>', percent)
+        return "-" if percent is None else format_html('<span class="nowrap">{} %</span>', number_format(percent, 1))
 
     @admin.display(description=_("niveau"))
     def level_display(self, obj):
         return level_badge(self._summary(obj).level)
 
-    @admin.display(description=_("grand livre conforme"), boolean=True, ordering="ledger_ok")
+    @admin.display(description=_("grand livre"), boolean=True, ordering="ledger_ok")
     def ledger_ok_display(self, obj):
         return obj.ledger_ok
 

@@ -11,7 +11,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ from core.admin import ReadOnlyAdmin
 
 from ..models import LedgerEntry
 from ..selectors import ledger_csv
-from .common import amount, moment
+from .common import amount, moment, two_lines
 
 
 def ledger_csv_response(entries) -> StreamingHttpResponse:
@@ -33,7 +34,8 @@ def ledger_csv_response(entries) -> StreamingHttpResponse:
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created", "kind", "account", "balance", "reserved", "earnings", "reason_short", "actor")
+    # Four columns (the movement's non-zero figures one per line) to fit at 1280 px.
+    list_display = ("created", "kind_account", "movement", "reason_actor")
     list_filter = ("kind", "created_at", "merchant", "influencer")
     search_fields = ("key", "reason")
     list_select_related = ("merchant", "influencer", "actor")
@@ -69,9 +71,27 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     def created(self, obj):
         return moment(obj.created_at)
 
-    @admin.display(description=_("compte"))
-    def account(self, obj):
-        return obj.merchant or obj.influencer
+    @admin.display(description=_("type · compte"), ordering="kind")
+    def kind_account(self, obj):
+        return two_lines(obj.get_kind_display(), obj.merchant or obj.influencer)
+
+    @admin.display(description=_("mouvement"))
+    def movement(self, obj):
+        lines = [
+            format_html("{} : {}", label, amount(value, obj.currency))
+            for label, value in (
+                (_("solde"), obj.balance_delta),
+                (_("réservé"), obj.reserved_delta),
+                (_("gains"), obj.earnings_delta),
+            )
+            if value
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "-"
+
+    @admin.display(description=_("motif · par"))
+    def reason_actor(self, obj):
+        reason = format_html('<span title="{}">{}</span>', obj.reason, Truncator(obj.reason).chars(40))
+        return two_lines(reason or "-", obj.actor or "")
 
     @admin.display(description=_("solde"), ordering="balance_delta")
     def balance(self, obj):
