@@ -4,6 +4,8 @@ sends a welcome e-mail; staff create and deactivate accounts in admin."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -35,6 +37,30 @@ def role_of(user) -> str | None:
     return None
 
 
+def _new_user(*, username: str, email: str, password: str | None):
+    """A saved user, or ValidationError by field for a taken username or e-mail or a weak
+    password. `password=None`: a random one nobody knows (the person sets theirs through
+    the reset e-mail; Django's reset form skips users without a usable password)."""
+    users = get_user_model()
+    username, email = username.strip(), users.objects.normalize_email(email.strip())
+    errors = {}
+    if users.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("Ce nom d'utilisateur est déjà pris.")]
+    if users.objects.filter(email__iexact=email).exists():
+        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
+    user = users(username=username, email=email)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
+    user.save()
+    return user
+
+
 @transaction.atomic
 def account_signup(
     *,
@@ -49,22 +75,13 @@ def account_signup(
     """A new marchand ("merchant": `name` is the company) or influenceur ("influencer":
     `name` is the public name). Raises ValidationError for a taken username or e-mail or
     a weak password (the form shows them by field)."""
-    users = get_user_model()
-    username, email = username.strip(), users.objects.normalize_email(email.strip())
-    errors = {}
-    if users.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("Ce nom d'utilisateur est déjà pris.")]
-    if users.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
-    user = users(username=username, email=email)
     try:
-        validate_password(password, user)
+        user = _new_user(username=username, email=email, password=password)
     except ValidationError as exc:
-        errors["password1"] = list(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    user.set_password(password)
-    user.save()
+        # The sign-up form's password field is "password1".
+        raise ValidationError(
+            {("password1" if field == "password" else field): errors for field, errors in exc.message_dict.items()}
+        ) from None
     if role == MERCHANT:
         merchant = MerchantProfile.objects.create(
             user=user, company_name=name.strip(), phone=phone.strip(), language=language
@@ -88,3 +105,61 @@ def merchant_create(
         )
         Deposit.objects.create(merchant=merchant)
     return merchant
+
+
+@transaction.atomic
+def account_create(
+    *,
+    role: str,
+    username: str,
+    email: str,
+    name: str,
+    phone: str = "",
+    ice: str = "",
+    language: str = "fr",
+    password: str | None,
+):
+    """Staff open an account (admin): the user, its profile (and a merchant's deposit),
+    the welcome e-mail, and, with `password=None`, a password-reset e-mail through which
+    the person chooses their password. Raises ValidationError by field (username,
+    email, password)."""
+    user = _new_user(username=username, email=email, password=password)
+    if role == MERCHANT:
+        merchant_create(user=user, company_name=name.strip(), phone=phone.strip(), ice=ice.strip(), language=language)
+    elif role == INFLUENCER:
+        InfluencerProfile.objects.create(user=user, display_name=name.strip(), phone=phone.strip(), language=language)
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    notices.welcome(user=user, role=role, language=language)
+    if password is None and user.email:
+        from accounts.forms import PlatformPasswordResetForm
+
+        # The platform's own reset e-mail (outbox, branded, one per token).
+        reset = PlatformPasswordResetForm({"email": user.email})
+        if reset.is_valid():
+            reset.save()
+    return user
+
+
+def accounts_deactivate(*, users) -> int:
+    """Close accounts: the users can no longer log in, their sessions end at their next
+    request and their personal API tokens stop working (every authentication checks
+    `is_active`). Saved one by one so that accounts' deactivation hook revokes their
+    staff sessions too. Returns how many were active."""
+    done = 0
+    for user in users:
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            done += 1
+    return done
+
+
+def accounts_reactivate(*, users) -> int:
+    done = 0
+    for user in users:
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            done += 1
+    return done

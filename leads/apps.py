@@ -6,6 +6,19 @@ class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
 
+    # The staff pages listed under "Tableaux de bord" on the admin home (core.templatetags.platform).
+    @property
+    def dashboards(self):
+        from core.templatetags.platform import Dashboard
+
+        return (
+            Dashboard(
+                title=_("Leads en attente"),
+                url_name="admin:leads_lead_pending",
+                permission="leads.view_lead",
+            ),
+        )
+
     def ready(self) -> None:
         from payments import registry
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from core.money import quantize
@@ -122,21 +122,40 @@ def ledger_matches(deposit: Deposit) -> bool:
     return merchant_sums(deposit.merchant_id) == (deposit.balance, deposit.reserved)
 
 
-def mismatched_deposits():
-    """Deposits whose figures differ from their ledger's sums (should be none), for the
-    admin check and the daily report, in one query."""
-    from django.db.models import OuterRef, Q, Subquery
-
+def with_ledger_sums(deposits):
+    """Deposits annotated with their ledger's sums (`ledger_balance`, `ledger_reserved`)
+    and `ledger_ok` (the figures equal them), computed by the database in the same
+    query: the admin's "ledger matches" column and filter, and the check below."""
     sums = (
         LedgerEntry.objects.filter(merchant_id=OuterRef("merchant_id"))
         .values("merchant_id")
         .annotate(b=Sum("balance_delta"), r=Sum("reserved_delta"))
     )
-    return (
-        Deposit.objects.annotate(
-            ledger_balance=Coalesce(Subquery(sums.values("b")), ZERO),
-            ledger_reserved=Coalesce(Subquery(sums.values("r")), ZERO),
+    return deposits.annotate(
+        ledger_balance=Coalesce(Subquery(sums.values("b")), ZERO),
+        ledger_reserved=Coalesce(Subquery(sums.values("r")), ZERO),
+    ).annotate(
+        ledger_ok=ExpressionWrapper(
+            Q(balance=F("ledger_balance"), reserved=F("ledger_reserved")), output_field=BooleanField()
         )
-        .filter(~Q(balance=F("ledger_balance")) | ~Q(reserved=F("ledger_reserved")))
-        .select_related("merchant")
+    )
+
+
+def mismatched_deposits():
+    """Deposits whose figures differ from their ledger's sums (should be none), for the
+    admin check and the daily report, in one query."""
+    return with_ledger_sums(Deposit.objects.all()).filter(ledger_ok=False).select_related("merchant")
+
+
+def mismatched_influencers():
+    """Influencers whose earnings differ from their ledger's sum (should be none)."""
+    sums = (
+        LedgerEntry.objects.filter(influencer_id=OuterRef("pk"))
+        .values("influencer_id")
+        .annotate(e=Sum("earnings_delta"))
+    )
+    return (
+        InfluencerProfile.objects.annotate(ledger_earnings=Coalesce(Subquery(sums.values("e")), ZERO))
+        .exclude(earnings=F("ledger_earnings"))
+        .order_by("pk")
     )
