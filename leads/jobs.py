@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import money, notices
-from .models import Campaign, Deposit, Lead, LeadEvent, LedgerEntry, Level
+from .models import Campaign, Deposit, InfluencerProfile, Lead, LeadEvent, LedgerEntry, Level
 
 # Who hears of each level (cumulative, as the seed's alert card shows).
 CHANNELS = {
@@ -113,6 +113,29 @@ def leads_remind(*, now: datetime | None = None) -> int:
     return len(claimed)
 
 
+# The expiry's writes. PostgreSQL runs them as one statement (data-modifying CTEs: the
+# expired rows are read once, from the UPDATE's RETURNING); other databases (the demo's
+# SQLite) run the same writes one by one, finding the rows just expired by resolved_at.
+_EXPIRE_POSTGRESQL = """
+WITH expired AS (
+    UPDATE leads_lead SET status = 'expired', reserved = false, resolved_at = %(now)s
+    WHERE status = 'pending' AND created_at < %(cutoff)s
+    RETURNING id, merchant_id, influencer_id, commission, currency
+), releases AS (
+    INSERT INTO leads_ledgerentry
+        (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, lead_id, reason, created_at)
+    SELECT 'lead:' || id || ':release', 'release', merchant_id, 0, -commission, 0, currency, id, '', %(now)s
+    FROM expired
+), events AS (
+    INSERT INTO leads_leadevent (lead_id, from_status, to_status, note, created_at)
+    SELECT id, 'pending', 'expired', '', %(now)s FROM expired
+), deposits AS (
+    UPDATE leads_deposit AS d SET reserved = d.reserved - t.total
+    FROM (SELECT merchant_id, SUM(commission) AS total FROM expired GROUP BY merchant_id) AS t
+    WHERE d.merchant_id = t.merchant_id
+)
+SELECT influencer_id, count(*) FROM expired GROUP BY influencer_id
+"""
 _INSERT_RELEASES = """
 INSERT INTO leads_ledgerentry
     (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, lead_id, reason, created_at)
@@ -132,56 +155,67 @@ def leads_expire(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.LEADS_EXPIRE_HOURS)
     stale = Lead.objects.filter(status=Lead.Status.PENDING, created_at__lt=cutoff)
+    expired = Lead.objects.filter(status=Lead.Status.EXPIRED, resolved_at=now)
     with transaction.atomic():
         # The deposits first, as every service does (leads.ledger's lock order).
         merchants = stale.values("merchant_id")
         list(Deposit.objects.filter(merchant_id__in=merchants).order_by("pk").select_for_update().values_list("pk"))
-        count = stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_EXPIRE_POSTGRESQL, {"now": now, "cutoff": cutoff})
+                per_influencer = dict(cursor.fetchall())
+        else:
+            per_influencer = _expire_one_by_one(stale, expired, now=now)
+        count = sum(per_influencer.values())
         if not count:
             return 0
-        # Raw statements get the timestamp as the ORM stores it (SQLite keeps text).
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_RELEASES, [stamp, stamp])
-            cursor.execute(_INSERT_EVENTS, [stamp, stamp])
-        expired = Lead.objects.filter(status=Lead.Status.EXPIRED, resolved_at=now)
-        totals = (
-            expired.filter(merchant_id=OuterRef("merchant_id"))
-            .values("merchant_id")
-            .annotate(total=Sum("commission"))
-            .values("total")
-        )
-        touched = Deposit.objects.filter(merchant_id__in=expired.values("merchant_id"))
-        touched.update(
-            reserved=F("reserved") - Subquery(totals, output_field=DecimalField(max_digits=12, decimal_places=2))
-        )
-        # Released money may lift a deposit out of depletion: its paused campaigns resume.
-        lifted = money.annotate_level(touched).exclude(level=Level.DEPLETED).values("merchant_id")
+        # Released money may lift a deposit out of depletion: its paused campaigns resume
+        # (few: only depleted merchants have campaigns paused for their deposit).
+        paused = Deposit.objects.filter(merchant__campaigns__paused_for_deposit=True).distinct()
+        lifted = money.annotate_level(paused).exclude(level=Level.DEPLETED).values("merchant_id")
         Campaign.objects.filter(paused_for_deposit=True, merchant_id__in=lifted).update(
             status=Campaign.Status.ACTIVE, paused_for_deposit=False
         )
-        _notify_expired(expired, day=timezone.localdate(now))
+        _notify_expired(per_influencer, day=timezone.localdate(now))
     return count
 
 
-def _notify_expired(expired, *, day) -> None:
+def _expire_one_by_one(stale, expired, *, now: datetime) -> dict[int, int]:
+    """The expiry's writes statement by statement; {influencer id: leads expired}."""
+    if not stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now):
+        return {}
+    # Raw statements get the timestamp as the ORM stores it (SQLite keeps text).
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_RELEASES, [stamp, stamp])
+        cursor.execute(_INSERT_EVENTS, [stamp, stamp])
+    totals = expired.filter(merchant_id=OuterRef("merchant_id")).values("merchant_id").annotate(total=Sum("commission"))
+    Deposit.objects.filter(merchant_id__in=expired.values("merchant_id")).update(
+        reserved=F("reserved")
+        - Subquery(totals.values("total"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    )
+    return dict(expired.values("influencer_id").annotate(n=Count("pk")).order_by().values_list("influencer_id", "n"))
+
+
+def _notify_expired(per_influencer: dict[int, int], *, day) -> None:
+    """One summary notification per influencer and night."""
     from notifications import counts
     from notifications.models import Notification
     from tracking.notes import Note, stored
 
-    per_influencer = expired.values("influencer_id", "influencer__user_id").annotate(n=Count("pk")).order_by()
+    users = dict(InfluencerProfile.objects.filter(pk__in=list(per_influencer)).values_list("pk", "user_id"))
     rows = []
-    for row in per_influencer:
-        text, key, params = stored(Note("leads.leads_expired", {"count": row["n"]}))
+    for influencer_id, n in per_influencer.items():
+        text, key, params = stored(Note("leads.leads_expired", {"count": n}))
         rows.append(
             Notification(
-                user_id=row["influencer__user_id"],
+                user_id=users[influencer_id],
                 kind="leads_expired",
                 text=text,
                 message_key=key,
                 params=params,
                 link="/leads/influencer/#leads",
-                key=f"leads-expired:{day.isoformat()}:{row['influencer_id']}",
+                key=f"leads-expired:{day.isoformat()}:{influencer_id}",
             )
         )
     Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)

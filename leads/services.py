@@ -169,8 +169,9 @@ def lead_create(
             details={"client_email": _("e-mail ou téléphone requis")},
         )
     since = timezone.now() - timedelta(days=settings.LEADS_DUPLICATE_DAYS)
-    same_client = (Q(client_email_key=email_key) if email_key else Q(pk__in=[])) | (
-        Q(client_phone_key=phone_key) if phone_key else Q(pk__in=[])
+    # `~Q(key="")` repeats the partial indexes' condition so the planner may use them.
+    same_client = (Q(client_email_key=email_key) & ~Q(client_email_key="") if email_key else Q(pk__in=[])) | (
+        Q(client_phone_key=phone_key) & ~Q(client_phone_key="") if phone_key else Q(pk__in=[])
     )
     if Lead.objects.filter(same_client, campaign=campaign, created_at__gte=since).exists():
         raise LeadError(
