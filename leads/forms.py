@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .accounts import INFLUENCER, MERCHANT
 from .models import Lead
@@ -62,7 +63,9 @@ class SignupForm(forms.Form):
 
 
 class ValidateLeadForm(forms.Form):
-    rating = forms.TypedChoiceField(label=_("Note"), choices=RATINGS, coerce=int, initial="8")
+    rating = forms.TypedChoiceField(
+        label=pgettext_lazy("rating out of 10", "Note"), choices=RATINGS, coerce=int, initial="8"
+    )
     feedback = forms.CharField(
         label=_("Retour (facultatif)"), required=False, max_length=2000, widget=forms.TextInput()
     )

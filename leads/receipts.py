@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -157,7 +158,10 @@ def receipt_deliver(*, receipt_id: int) -> Receipt:
                         "Vous trouverez le reçu en pièce jointe."
                     )
                 ],
-                "rows": [(_("Reçu"), receipt.number), (_("Montant"), str(money.money(receipt.amount)))],
+                "rows": [
+                    (pgettext("receipt document", "Reçu"), receipt.number),
+                    (_("Montant"), str(money.money(receipt.amount))),
+                ],
                 "url": settings.SITE_URL.rstrip("/") + "/leads/merchant/#receipts",
                 "button": _("Voir mon dépôt"),
             }

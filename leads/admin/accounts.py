@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from ..accounts import INFLUENCER, MERCHANT, account_create, accounts_deactivate, accounts_reactivate
 from ..models import InfluencerProfile, MerchantProfile
@@ -56,7 +56,7 @@ class AccountAdminMixin:
         # Their leads and ledger rows keep them: an account is deactivated instead.
         return False
 
-    @admin.display(description=_("identifiant"), ordering="user__username")
+    @admin.display(description=pgettext_lazy("account name", "identifiant"), ordering="user__username")
     def username(self, obj):
         return obj.user.username
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core.money import format_money
 
@@ -113,7 +113,10 @@ class RatingField(forms.IntegerField):
 class ValidateForm(forms.Form):
     rating = RatingField()
     feedback = forms.CharField(
-        label=_("Retour"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("merchant feedback", "Retour"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

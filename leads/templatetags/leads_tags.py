@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from core.money import format_money
 
@@ -68,7 +68,8 @@ def percent_label(percent) -> str:
         return "—"
     value = Decimal(percent).quantize(Decimal("0.1"))
     text = formats.number_format(value, decimal_pos=0 if value == value.to_integral_value() else 1)
-    return f"{text}\u00a0%"
+    # French writes "68 %" (a no-break space), English "68%".
+    return pgettext("percent", "%(value)s %%") % {"value": text}
 
 
 @register.filter
