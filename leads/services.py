@@ -156,7 +156,7 @@ def lead_create(
     # The merchant's mutex: reservations, the duplicate check and the campaign's status
     # are read and written under it.
     deposit = ledger.lock_deposit(merchant_id)
-    campaign = Campaign.objects.select_related("merchant").get(pk=campaign_id)
+    campaign = Campaign.objects.select_related("merchant__user").get(pk=campaign_id)
     if campaign.status != Campaign.Status.ACTIVE:
         raise LeadError(errors.CAMPAIGN_PAUSED, _("Cette campagne est en pause : elle n'accepte pas de leads."))
     value = estimated_value_parse(estimated_value)
@@ -195,7 +195,14 @@ def lead_create(
         source=source,
         notes=notes.strip(),
     )
-    lead.full_clean(exclude=["client_email_key", "client_phone_key"])
+    # The fields' own rules (lengths, e-mail, choices) only: the related rows are the ones
+    # just read, and the CHECK constraints are the database's to enforce (Django would
+    # run one query per constraint, under the deposit's lock).
+    lead.full_clean(
+        exclude=["campaign", "merchant", "influencer", "client_email_key", "client_phone_key"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     lead.save()
     try:
         ledger.post(
