@@ -355,3 +355,19 @@ def test_the_api_is_documented(client):
     assert client.get(f"{API}/docs").status_code == 200
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     assert {"/api/leads/create", "/api/leads/{id}/validate", "/api/leads/receipts/{number}.pdf"} <= set(paths)
+
+
+def test_creating_a_lead_costs_a_constant_number_of_queries(client, influencer, campaign, django_assert_num_queries):
+    # The token, the profile; then in one transaction: the campaign's merchant, the deposit
+    # lock, the campaign, the duplicate check, the lead, the reservation (deposit and ledger
+    # row), the history row, the level (read, campaigns), the merchant's notification and
+    # e-mail (outbox), with their savepoints. (The test runs inside a transaction: the
+    # e-mail's delivery after commit is not counted here.)
+    headers = bearer(influencer.user)
+    post(client, f"{API}/create", lead_body(campaign, client_email="first@example.com", client_phone=""), **headers)
+    for email in ("second@example.com", "third@example.com"):
+        with django_assert_num_queries(21):
+            response = post(
+                client, f"{API}/create", lead_body(campaign, client_email=email, client_phone=""), **headers
+            )
+        assert response.status_code == 201
