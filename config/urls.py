@@ -40,5 +40,6 @@ urlpatterns = [
     path("api/webhooks/", include("payments.urls")),
 ]
 
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"

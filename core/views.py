@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -107,3 +108,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return _generic_json({"error": "server_error", "message": _("Erreur interne, réessayez plus tard.")}, 500)
     return render(request, "core/500.html", status=500)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return _generic_json({"error": "forbidden", "message": _("Accès refusé.")}, 403)
+    return render(request, "core/403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with a stale or missing CSRF token (the page was open for long, the
+    person logged in or out in another tab): a styled, translated page that sends them
+    back to the form, instead of Django's bare English one."""
+    if wants_json(request):
+        return _generic_json({"error": "csrf_failed", "message": _("Jeton CSRF manquant ou invalide.")}, 403)
+    referer = request.headers.get("Referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+    return render(request, "core/403_csrf.html", {"back": back}, status=403)

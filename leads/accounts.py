@@ -9,7 +9,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import notices
@@ -49,6 +49,12 @@ def _new_user(*, username: str, email: str, password: str | None):
     if users.objects.filter(email__iexact=email).exists():
         errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
     user = users(username=username, email=email)
+    # The model's own rules (username characters and length, e-mail length), by field.
+    try:
+        user.clean_fields(exclude=["password"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
     if password is not None:
         try:
             validate_password(password, user)
@@ -57,7 +63,13 @@ def _new_user(*, username: str, email: str, password: str | None):
     if errors:
         raise ValidationError(errors)
     user.set_password(password if password is not None else secrets.token_urlsafe(32))
-    user.save()
+    try:
+        # Two sign-ups racing for one username: the unique index decides, the loser gets
+        # the same message as if it had been taken before.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"username": [_("Ce nom d'utilisateur est déjà pris.")]}) from None
     return user
 
 

@@ -37,7 +37,9 @@ class SignupForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
     )
-    email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password1 = forms.CharField(
         label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -124,7 +126,10 @@ class LeadCreateForm(forms.Form):
         label=_("Nom complet du client"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     client_email = forms.EmailField(
-        label=_("E-mail du client"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+        label=_("E-mail du client"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     client_phone = forms.CharField(
         label=_("Téléphone du client"), max_length=32, required=False, widget=_tel(autocomplete="off")

@@ -50,18 +50,28 @@ def deposits_check() -> CheckResult:
     result = CheckResult()
     levelled = money.annotate_level(Deposit.objects.all())
     with transaction.atomic():
-        # Back to healthy: a new cycle, so the next fall alerts again.
-        result.reset = Deposit.objects.filter(
-            pk__in=levelled.filter(level=Level.HEALTHY).exclude(last_alert_level=Level.HEALTHY).values("pk")
-        ).update(last_alert_level=Level.HEALTHY, alert_cycle=F("alert_cycle") + 1)
-        # Locked so that a concurrent check (a manual run beside beat's) waits and then
-        # finds them already alerted; skip_locked would let both pass the rank test.
-        worse = list(
-            levelled.filter(level_rank__gt=F("alerted_rank"))
-            .select_for_update(of=("self",))
-            .order_by("pk")
-            .values_list("pk", "level", "alert_cycle")
+        # Every deposit this run changes is locked first, in one statement and in pk
+        # order, as the nightly expiry locks its deposits: the two jobs (both due at
+        # 23:00) and the services, which lock one deposit each, cannot deadlock. Locked
+        # too so that a concurrent check (a manual run beside beat's) waits and then finds
+        # them already alerted.
+        changing = levelled.filter(
+            Q(level_rank__gt=F("alerted_rank")) | Q(level=Level.HEALTHY) & ~Q(last_alert_level=Level.HEALTHY)
         )
+        locked = list(
+            changing.select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "level", "alert_cycle", "last_alert_level")
+        )
+        # Back to healthy: a new cycle, so the next fall alerts again.
+        back = [pk for pk, level, _cycle, alerted in locked if level == Level.HEALTHY and alerted != Level.HEALTHY]
+        result.reset = Deposit.objects.filter(pk__in=back).update(
+            last_alert_level=Level.HEALTHY, alert_cycle=F("alert_cycle") + 1
+        )
+        rank = money.SEVERITY
+        worse = [
+            (pk, level, cycle) for pk, level, cycle, alerted in locked if rank[Level(level)] > rank[Level(alerted)]
+        ]
         for level in (Level.ATTENTION, Level.WARNING, Level.CRITICAL, Level.DEPLETED):
             ids = [pk for pk, worse_level, _cycle in worse if worse_level == level]
             if ids:
@@ -108,7 +118,10 @@ def leads_remind(*, now: datetime | None = None) -> int:
         # Claimed by the UPDATE: a concurrent run reminds none of these again.
         claimed = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:5000])
         Lead.objects.filter(pk__in=claimed).update(reminded_at=now)
-        for lead in Lead.objects.filter(pk__in=claimed).select_related("merchant__user", "influencer", "campaign"):
+    # The claim is committed and the leads free again (a merchant validating one does not
+    # wait for the batch); each reminder is then queued in its own short transaction.
+    for lead in Lead.objects.filter(pk__in=claimed).select_related("merchant__user", "influencer", "campaign"):
+        with transaction.atomic():
             notices.lead_reminder(lead)
     return len(claimed)
 

@@ -320,6 +320,12 @@ class Recharge(models.Model):
                 condition=Q(status="paid", paid_amount__isnull=False, paid_at__isnull=False) | ~Q(status="paid"),
                 name="recharge_paid_has_amount",
             ),
+            # A bank transfer is recorded once: its reference, per merchant.
+            models.UniqueConstraint(
+                fields=["merchant", "external_reference"],
+                condition=Q(method="transfer"),
+                name="recharge_transfer_once",
+            ),
         ]
 
     def __str__(self) -> str:

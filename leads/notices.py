@@ -22,7 +22,7 @@ from . import money
 
 NOTES = {
     "leads.lead_created": gettext_lazy("Nouveau lead de %(influencer)s : %(client)s (commission %(commission)s)."),
-    "leads.lead_reminder": gettext_lazy("Le lead %(client)s attend votre validation depuis 48 heures."),
+    "leads.lead_reminder": gettext_lazy("Le lead %(client)s attend votre validation depuis %(hours)s heures."),
     "leads.lead_validated": gettext_lazy("Votre lead %(client)s a été validé : %(share)s crédités."),
     "leads.lead_rejected": gettext_lazy("Votre lead %(client)s a été rejeté : %(reason)s"),
     "leads.leads_expired": lambda params: (
@@ -148,7 +148,7 @@ def lead_reminder(lead) -> None:
     _notify(
         user=merchant.user,
         kind="lead_reminder",
-        note=Note("leads.lead_reminder", _lead_params(lead)),
+        note=Note("leads.lead_reminder", {**_lead_params(lead), "hours": settings.LEADS_REMIND_HOURS}),
         link=reverse("leads:merchant") + "#pending",
         key=f"lead:{lead.pk}:reminder",
     )

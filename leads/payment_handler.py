@@ -41,12 +41,18 @@ class RechargeHandler(BasePaymentHandler):
         return "expired"
 
     def on_refund(self, *, checkout, amount, event) -> str:
+        return self._reverse(checkout=checkout, amount=amount, event=event, what="refund")
+
+    def on_dispute(self, *, checkout, amount, event) -> str:
+        return self._reverse(checkout=checkout, amount=amount, event=event, what="dispute")
+
+    def _reverse(self, *, checkout, amount, event, what: str) -> str:
+        # Keyed on the event and the kind of reversal: one event may carry both (a refund
+        # and a dispute reported before the payment are passed on with the payment's event).
         debited = recharges.recharge_debit(
             recharge_id=int(checkout.reference),
             amount=amount.amount,
-            key=f"refund:{event.provider}:{event.event_id}",
+            key=f"{what}:{event.provider}:{event.event_id}",
             reason=f"{event.type} {event.event_id}",
         )
-        return f"debited {debited} of {amount.amount} {amount.currency}"
-
-    on_dispute = on_refund
+        return f"{what}: debited {debited} of {amount.amount} {amount.currency}"

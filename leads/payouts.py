@@ -29,7 +29,10 @@ def payout_request(*, influencer: InfluencerProfile, amount=None, actor=None) ->
             errors.BANK_DETAILS_MISSING, _("Renseignez d'abord le titulaire et le RIB de votre compte bancaire.")
         )
     try:
-        value = profile.earnings if amount in (None, "") else money.quantize(Decimal(str(amount).replace(",", ".")))
+        typed = str(amount).replace(",", ".")
+        for space in (" ", "\u00a0", "\u202f"):  # "1 500" as people write it
+            typed = typed.replace(space, "")
+        value = profile.earnings if amount in (None, "") else money.quantize(Decimal(typed))
     except (InvalidOperation, ValueError):
         value = Decimal("-1")
     minimum = Decimal(settings.LEADS_PAYOUT_MINIMUM)
@@ -38,6 +41,13 @@ def payout_request(*, influencer: InfluencerProfile, amount=None, actor=None) ->
             errors.PAYOUT_BELOW_MINIMUM,
             _("Un paiement se demande à partir de %(minimum)s.") % {"minimum": money.money(minimum)},
             details={"amount": _("au moins %(minimum)s") % {"minimum": minimum}, "available": str(profile.earnings)},
+        )
+    if value > profile.earnings:
+        raise LeadError(
+            errors.EARNINGS_INSUFFICIENT,
+            _("Vos gains disponibles (%(available)s) ne couvrent pas ce montant.")
+            % {"available": money.money(profile.earnings)},
+            details={"amount": _("au plus %(available)s") % {"available": profile.earnings}},
         )
     payout = Payout.objects.create(
         influencer=profile, amount=value, bank_holder=profile.bank_holder, bank_rib=profile.bank_rib

@@ -139,6 +139,17 @@ def recharge_transfer_record(*, merchant: MerchantProfile, amount, reference: st
         raise LeadError(
             errors.REASON_REQUIRED, _("Indiquez la référence du virement."), details={"reference": _("requis")}
         )
+    # The merchant's deposit lock serialises two staff recording the same transfer; the
+    # unique constraint (merchant, reference) of transfers holds it in the database too.
+    ledger.lock_deposit(merchant.pk)
+    if Recharge.objects.filter(
+        merchant=merchant, method=Recharge.Method.TRANSFER, external_reference=reference
+    ).exists():
+        raise LeadError(
+            errors.ALREADY_RECORDED,
+            _("Le virement %(reference)s est déjà enregistré pour ce marchand.") % {"reference": reference},
+            details={"reference": _("déjà enregistré")},
+        )
     recharge = Recharge.objects.create(
         merchant=merchant,
         method=Recharge.Method.TRANSFER,
@@ -186,9 +197,11 @@ def recharge_debit(*, recharge_id: int, amount: Decimal, key: str, reason: str) 
 
 
 @transaction.atomic
-def deposit_adjust(*, merchant: MerchantProfile, amount, reason: str, actor) -> LedgerEntry:
+def deposit_adjust(*, merchant: MerchantProfile, amount, reason: str, actor, token: str | None = None) -> LedgerEntry:
     """A manual correction by staff (signed amount, reason required): never below zero
-    nor below what pending leads hold."""
+    nor below what pending leads hold. `token` names the form it came from (the admin
+    puts one in each form it shows): the same form sent twice adjusts once
+    (ALREADY_RECORDED)."""
     reason = (reason or "").strip()
     if not reason:
         raise LeadError(
@@ -198,10 +211,14 @@ def deposit_adjust(*, merchant: MerchantProfile, amount, reason: str, actor) -> 
     if not amount:
         raise LeadError(errors.AMOUNT_INVALID, _("Le montant ne peut pas être nul."), details={"amount": _("≠ 0")})
     deposit = ledger.lock_deposit(merchant.pk)
-    count = LedgerEntry.objects.filter(merchant=merchant, kind=Kind.ADJUSTMENT).count()
+    if token is None:
+        token = f"{merchant.pk}:{LedgerEntry.objects.filter(merchant=merchant, kind=Kind.ADJUSTMENT).count() + 1}"
+    key = f"adjust:{token}"[:120]
+    if LedgerEntry.objects.filter(key=key).exists():
+        raise LeadError(errors.ALREADY_RECORDED, _("Cet ajustement est déjà enregistré."))
     try:
         entry = ledger.post(
-            key=f"adjust:{merchant.pk}:{count + 1}",
+            key=key,
             kind=Kind.ADJUSTMENT,
             merchant=merchant,
             balance=amount,

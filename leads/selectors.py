@@ -210,7 +210,7 @@ def ledger_csv(entries: Iterable[LedgerEntry]) -> Iterator[str]:
                 entry.earnings_delta,
                 entry.currency,
                 entry.lead_id or "",
-                entry.recharge.external_reference if entry.recharge_id else (entry.payout_id or ""),
+                _csv_safe(entry.recharge.external_reference) if entry.recharge_id else (entry.payout_id or ""),
                 _csv_safe(entry.reason),
             ]
         )

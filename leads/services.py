@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -198,11 +199,20 @@ def lead_create(
     # The fields' own rules (lengths, e-mail, choices) only: the related rows are the ones
     # just read, and the CHECK constraints are the database's to enforce (Django would
     # run one query per constraint, under the deposit's lock).
-    lead.full_clean(
-        exclude=["campaign", "merchant", "influencer", "client_email_key", "client_phone_key"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    try:
+        lead.full_clean(
+            exclude=["campaign", "merchant", "influencer", "client_email_key", "client_phone_key"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        # Every door (form, API) has checked the fields already; what is left (a value
+        # longer than its column) is still the client's error, named by field.
+        raise LeadError(
+            errors.INVALID_REQUEST,
+            _("Requête invalide."),
+            details={field: " ".join(messages) for field, messages in exc.message_dict.items()},
+        ) from None
     lead.save()
     try:
         ledger.post(

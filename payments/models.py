@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,9 @@ class Checkout(models.Model):
     disputed_amount = models.DecimalField(_("montant contesté"), max_digits=12, decimal_places=2, default=0)
     # The provider's last refusal when opening the page (the checkout stays "created").
     last_error = models.CharField(_("dernière erreur"), max_length=200, blank=True)
+    # Random, so that two databases (a test one reset, staging) sharing one Stripe account
+    # never send the same idempotency key for different payments.
+    token = models.UUIDField(_("jeton d'idempotence"), default=uuid.uuid4, editable=False, unique=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -86,7 +91,7 @@ class Checkout(models.Model):
     def idempotency_key(self) -> str:
         # Stable for the checkout's life: a retry of create_checkout() after a timeout
         # gets the session Stripe may already have opened.
-        return f"checkout-{self.pk}"
+        return f"checkout-{self.token}"
 
 
 class PaymentEvent(models.Model):

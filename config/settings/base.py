@@ -59,6 +59,8 @@ MIDDLEWARE = [
 API_ENVELOPE_PREFIXES = ["/api/v1/", "/api/leads/", "/api/notifications", "/api/webhooks/"]
 
 ROOT_URLCONF = "config.urls"
+# A form sent with a stale CSRF token gets a styled page that sends it back to the form.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -24,7 +24,7 @@ from .common import amount, form_page, level_badge, two_lines
 
 class AccountCreateForm(forms.Form):
     username = forms.CharField(label=_("Nom d'utilisateur"), max_length=150)
-    email = forms.EmailField(label=_("Adresse e-mail"))
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=254)
     name = forms.CharField(max_length=120)
     phone = forms.CharField(label=_("Téléphone"), max_length=32, required=False)
     ice = forms.CharField(label=_("ICE"), max_length=20, required=False)

@@ -5,6 +5,7 @@ livre" compares every deposit with its ledger."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -87,6 +88,8 @@ class AdjustForm(forms.Form):
         help_text=_("Positif pour créditer le dépôt, négatif pour le débiter."),
     )
     reason = forms.CharField(label=_("Motif"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    # One per form shown: the same form sent twice (a double click) adjusts once.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False, initial=lambda: uuid.uuid4().hex)
 
     def clean_amount(self):
         value = self.cleaned_data["amount"]
@@ -342,10 +345,15 @@ class DepositAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 deposit_adjust(
-                    merchant=deposit.merchant, amount=data["amount"], reason=data["reason"], actor=request.user
+                    merchant=deposit.merchant,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    actor=request.user,
+                    token=data["token"] or None,
                 )
             except LeadError as exc:
-                form.add_error("amount" if exc.code != "REASON_REQUIRED" else "reason", exc.message)
+                field = {"REASON_REQUIRED": "reason", "ALREADY_RECORDED": None}.get(exc.code, "amount")
+                form.add_error(field, exc.message)
             else:
                 self.message_user(
                     request,

@@ -52,7 +52,7 @@ def campaigns_context(merchant: MerchantProfile, *, form: CampaignForm | None = 
 def recharge_panel(request: HttpRequest, merchant: MerchantProfile) -> dict | None:
     """Coming back from the hosted checkout: ?recharge=<id>&payment=success|cancel."""
     raw = request.GET.get("recharge", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         return None
     recharge = selectors.recharge_for(merchant=merchant, recharge_id=int(raw))
     if recharge is None:

@@ -53,7 +53,7 @@ def test_a_checkout_opens_one_stripe_session_with_the_amount_in_centimes(handler
     assert checkout.provider == "stripe"
     (call,) = responses.calls
     assert call.request.url == SESSIONS_URL
-    assert call.request.headers["Idempotency-Key"] == f"checkout-{checkout.pk}"
+    assert call.request.headers["Idempotency-Key"] == f"checkout-{checkout.token}"
     assert call.request.headers["Authorization"] == "Bearer sk_test_platform_tests"
     form = sent_form(call)
     assert form["mode"] == "payment"
@@ -137,7 +137,7 @@ def test_a_retry_after_a_failure_reuses_the_checkout_and_its_idempotency_key(han
     assert checkout.session_id == session_id
     assert checkout.status == CheckoutStatus.OPEN
     assert checkout.last_error == ""
-    assert responses.calls[0].request.headers["Idempotency-Key"] == f"checkout-{checkout.pk}"
+    assert responses.calls[0].request.headers["Idempotency-Key"] == f"checkout-{checkout.token}"
 
 
 @responses.activate
