@@ -128,7 +128,6 @@ def fill(*, deposits: int, leads: int) -> None:
         )
 
 
-
 def vacuum() -> None:
     """What autovacuum does to tables between two nightly runs (visibility map, hint
     bits, statistics): without it the first job to touch the freshly generated rows
