@@ -124,7 +124,7 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Nom du jeton"),
         max_length=100,
-        help_text=gettext_lazy("Pour le reconnaître : l'outil ou le script qui l'utilise."),
+        help_text=gettext_lazy("Pour le reconnaître : l'outil ou le script qui l'utilise."),
     )
 
 
@@ -152,5 +152,5 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         token = personal_token_revoke(user=request.user, token_id=token_id)
     except AuthError:
         raise Http404 from None
-    messages.success(request, _("Le jeton « %(name)s » est révoqué.") % {"name": token.name})
+    messages.success(request, _("Le jeton « %(name)s » est révoqué.") % {"name": token.name})
     return redirect("accounts:tokens")

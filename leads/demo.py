@@ -73,7 +73,7 @@ def seed() -> DemoSeed:
         merchant=riad, amount="2000", reference="VIR-DEMO-0002", paid_on=today - timedelta(days=20), actor=None
     )
     # Riad spent most of its deposit before the demo starts: 300 of 2 000 left (15 %).
-    deposit_adjust(merchant=riad, amount="-1700", reason=_("Démo : commissions des mois passés"), actor=None)
+    deposit_adjust(merchant=riad, amount="-1700", reason=_("Démo : commissions des mois passés"), actor=None)
 
     marketing = services.campaign_create(
         merchant=atlas, name="Service Marketing Digital", description=_("Sites, réseaux sociaux, publicité.")
@@ -104,7 +104,7 @@ def seed() -> DemoSeed:
     lead(mariages, karim, "Imane Fassi", 900, "facebook", "imane.fassi@example.com", age_hours=2)
     # Resolved.
     validated = lead(marketing, sara, "Omar Kettani", 800, "instagram", "omar.kettani@example.com", age_hours=50)
-    services.lead_validate(lead_id=validated.pk, merchant=atlas, rating=9, feedback=_("Client signé, merci !"))
+    services.lead_validate(lead_id=validated.pk, merchant=atlas, rating=9, feedback=_("Client signé, merci !"))
     validated = lead(vitrine, karim, "Leila Benjelloun", 500, "youtube", "leila.b@example.com", age_hours=40)
     services.lead_validate(lead_id=validated.pk, merchant=atlas, rating=7)
     rejected = lead(marketing, karim, "Hamza Alami", 2000, "facebook", "hamza.alami@example.com", age_hours=60)
@@ -121,12 +121,12 @@ def _notes(password: str) -> str:
     site = settings.SITE_URL.rstrip("/")
     return "\n".join(
         [
-            _("Place de marché des leads : %(site)s/compte/connexion/ (mot de passe : %(password)s)")
+            _("Place de marché des leads : %(site)s/compte/connexion/ (mot de passe : %(password)s)")
             % {"site": site, "password": password},
             _("  marchand     · Atlas Digital, dépôt sain (%(site)s/leads/merchant/)") % {"site": site},
             _("  marchand2    · Riad Événements, dépôt en avertissement"),
             _("  influenceur  · Sara Alaoui (%(site)s/leads/influencer/)") % {"site": site},
             _("  influenceur2 · Karim Tazi"),
-            _("  Inscription : %(site)s/leads/signup/") % {"site": site},
+            _("  Inscription : %(site)s/leads/signup/") % {"site": site},
         ]
     )

@@ -21,10 +21,10 @@ from tracking.notes import Note, register
 from . import money
 
 NOTES = {
-    "leads.lead_created": gettext_lazy("Nouveau lead de %(influencer)s : %(client)s (commission %(commission)s)."),
+    "leads.lead_created": gettext_lazy("Nouveau lead de %(influencer)s : %(client)s (commission %(commission)s)."),
     "leads.lead_reminder": gettext_lazy("Le lead %(client)s attend votre validation depuis %(hours)s heures."),
-    "leads.lead_validated": gettext_lazy("Votre lead %(client)s a été validé : %(share)s crédités."),
-    "leads.lead_rejected": gettext_lazy("Votre lead %(client)s a été rejeté : %(reason)s"),
+    "leads.lead_validated": gettext_lazy("Votre lead %(client)s a été validé : %(share)s crédités."),
+    "leads.lead_rejected": gettext_lazy("Votre lead %(client)s a été rejeté : %(reason)s"),
     "leads.leads_expired": lambda params: (
         ngettext(
             "%(count)s de vos leads a expiré sans décision du marchand.",
@@ -33,14 +33,14 @@ NOTES = {
         )
         % params
     ),
-    "leads.deposit_attention": gettext_lazy("Votre dépôt est à %(percent)s %% (%(balance)s) : pensez à le recharger."),
-    "leads.deposit_warning": gettext_lazy("Avertissement : votre dépôt n'est plus qu'à %(percent)s %% (%(balance)s)."),
-    "leads.deposit_critical": gettext_lazy("Dépôt critique (%(balance)s) : vos leads seront bientôt bloqués."),
-    "leads.deposit_depleted": gettext_lazy("Dépôt épuisé : vos campagnes sont en pause jusqu'à la prochaine recharge."),
+    "leads.deposit_attention": gettext_lazy("Votre dépôt est à %(percent)s %% (%(balance)s) : pensez à le recharger."),
+    "leads.deposit_warning": gettext_lazy("Avertissement : votre dépôt n'est plus qu'à %(percent)s %% (%(balance)s)."),
+    "leads.deposit_critical": gettext_lazy("Dépôt critique (%(balance)s) : vos leads seront bientôt bloqués."),
+    "leads.deposit_depleted": gettext_lazy("Dépôt épuisé : vos campagnes sont en pause jusqu'à la prochaine recharge."),
     "leads.recharge_paid": gettext_lazy("Dépôt rechargé de %(amount)s. Reçu %(receipt)s."),
-    "leads.refund_debited": gettext_lazy("Remboursement ou litige de paiement : %(amount)s débités de votre dépôt."),
+    "leads.refund_debited": gettext_lazy("Remboursement ou litige de paiement : %(amount)s débités de votre dépôt."),
     "leads.payout_paid": gettext_lazy("Votre paiement de %(amount)s a été effectué (virement %(reference)s)."),
-    "leads.payout_refused": gettext_lazy("Votre demande de paiement de %(amount)s a été refusée : %(reason)s"),
+    "leads.payout_refused": gettext_lazy("Votre demande de paiement de %(amount)s a été refusée : %(reason)s"),
 }
 register(NOTES)
 
@@ -88,9 +88,9 @@ def welcome(*, user, role: str, language: str) -> None:
         )
         return {
             "subject_text": _("Bienvenue sur %(platform)s") % {"platform": settings.PLATFORM_NAME},
-            "heading": _("Bienvenue !"),
+            "heading": _("Bienvenue !"),
             "greeting": _greeting(user, user.username),
-            "lines": [*lines, _("Votre identifiant : %(username)s") % {"username": user.username}],
+            "lines": [*lines, _("Votre identifiant : %(username)s") % {"username": user.username}],
             "url": _url(url_name),
             "button": _("Ouvrir mon tableau de bord"),
         }
@@ -122,11 +122,11 @@ def lead_created(lead) -> None:
 
     def build():
         return {
-            "subject_text": _("Nouveau lead : %(client)s") % {"client": lead.client_name},
+            "subject_text": _("Nouveau lead : %(client)s") % {"client": lead.client_name},
             "heading": _("Un nouveau lead vous attend"),
             "greeting": _greeting(merchant.user, merchant.company_name),
             "lines": [
-                _("%(influencer)s vous propose un client pour la campagne « %(campaign)s ».")
+                _("%(influencer)s vous propose un client pour la campagne « %(campaign)s ».")
                 % {"influencer": lead.influencer.display_name, "campaign": lead.campaign.name},
                 _("Sa commission est réservée sur votre dépôt jusqu'à votre décision (%(hours)s heures au plus).")
                 % {"hours": settings.LEADS_EXPIRE_HOURS},
@@ -155,7 +155,7 @@ def lead_reminder(lead) -> None:
 
     def build():
         return {
-            "subject_text": _("Rappel : le lead %(client)s attend votre décision") % {"client": lead.client_name},
+            "subject_text": _("Rappel : le lead %(client)s attend votre décision") % {"client": lead.client_name},
             "heading": _("Un lead attend votre décision"),
             "greeting": _greeting(merchant.user, merchant.company_name),
             "lines": [
@@ -255,8 +255,8 @@ def refund_debited(*, recharge, amount, shortfall, key: str) -> None:
             subject=_("Remboursement non couvert par le dépôt de %(merchant)s") % {"merchant": recharge.merchant},
             lines=[
                 _(
-                    "Un remboursement ou un litige de %(total)s a été signalé pour la recharge n° %(id)s ; le dépôt "
-                    "n'en couvrait que %(debited)s. Reste à recouvrer : %(shortfall)s."
+                    "Un remboursement ou un litige de %(total)s a été signalé pour la recharge n° %(id)s ; le dépôt "
+                    "n'en couvrait que %(debited)s. Reste à recouvrer : %(shortfall)s."
                 )
                 % {
                     "total": money.money(amount + shortfall),

@@ -128,7 +128,7 @@ def receipt_pdf(receipt: Receipt, *, language: str | None = None) -> bytes:
             left,
             18 * mm,
             _text(
-                _("Ce montant crédite votre dépôt prépayé sur %(platform)s ; il sert au paiement des commissions.")
+                _("Ce montant crédite votre dépôt prépayé sur %(platform)s ; il sert au paiement des commissions.")
                 % {"platform": settings.PLATFORM_NAME}
             ),
         )

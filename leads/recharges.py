@@ -61,7 +61,7 @@ def recharge_start(*, merchant: MerchantProfile, amount, actor=None) -> Recharge
         # Checked before the recharge row exists: no row for a payment that cannot start.
         raise PaymentError(
             PAYMENT_NOT_CONFIGURED,
-            _("Le paiement en ligne n'est pas configuré : contactez-nous pour un virement bancaire."),
+            _("Le paiement en ligne n'est pas configuré : contactez-nous pour un virement bancaire."),
         )
     recharge = Recharge.objects.create(
         merchant=merchant,
@@ -187,7 +187,7 @@ def recharge_debit(*, recharge_id: int, amount: Decimal, key: str, reason: str) 
     debit = max(min(amount, deposit.balance - deposit.reserved), Decimal("0.00"))
     shortfall = amount - debit
     note = (
-        reason if not shortfall else f"{reason} — " + _("non couvert : %(amount)s") % {"amount": money.money(shortfall)}
+        reason if not shortfall else f"{reason} — " + _("non couvert : %(amount)s") % {"amount": money.money(shortfall)}
     )
     ledger.post(key=key, kind=Kind.REFUND, merchant=recharge.merchant, balance=-debit, recharge=recharge, reason=note)
     Recharge.objects.filter(pk=recharge.pk).update(refunded_amount=recharge.refunded_amount + amount)

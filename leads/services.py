@@ -110,7 +110,7 @@ def campaign_resume(*, merchant: MerchantProfile, campaign_id: int) -> Campaign:
     if level == "depleted":
         raise LeadError(
             errors.CAMPAIGN_DEPOSIT_DEPLETED,
-            _("Votre dépôt est épuisé : rechargez-le pour reprendre vos campagnes."),
+            _("Votre dépôt est épuisé : rechargez-le pour reprendre vos campagnes."),
         )
     campaign.status, campaign.paused_for_deposit = Campaign.Status.ACTIVE, False
     campaign.save(update_fields=["status", "paused_for_deposit", "updated_at"])
@@ -159,7 +159,7 @@ def lead_create(
     deposit = ledger.lock_deposit(merchant_id)
     campaign = Campaign.objects.select_related("merchant__user").get(pk=campaign_id)
     if campaign.status != Campaign.Status.ACTIVE:
-        raise LeadError(errors.CAMPAIGN_PAUSED, _("Cette campagne est en pause : elle n'accepte pas de leads."))
+        raise LeadError(errors.CAMPAIGN_PAUSED, _("Cette campagne est en pause : elle n'accepte pas de leads."))
     value = estimated_value_parse(estimated_value)
     commission = money.commission_for(value)
     email_key, phone_key = money.email_key(client_email), money.phone_key(client_phone)
@@ -347,7 +347,7 @@ def lead_dispute_validate(*, lead_id: int, rating, reason: str, actor) -> Lead:
     if lead.resolved_at < timezone.now() - timedelta(days=settings.LEADS_DISPUTE_DAYS):
         raise LeadError(
             errors.DISPUTE_WINDOW_CLOSED,
-            _("Ce lead a expiré il y a plus de %(days)s jours : il ne peut plus être validé.")
+            _("Ce lead a expiré il y a plus de %(days)s jours : il ne peut plus être validé.")
             % {"days": settings.LEADS_DISPUTE_DAYS},
         )
     try:

@@ -25,7 +25,7 @@ class BroadcastForm(forms.ModelForm):
     class Meta:
         model = Broadcast
         fields = ("role", "text", "link")
-        help_texts = {"link": _("Facultatif : un chemin de ce site, par exemple /leads/merchant/.")}
+        help_texts = {"link": _("Facultatif : un chemin de ce site, par exemple /leads/merchant/.")}
 
     def clean_link(self):
         try:

@@ -43,7 +43,7 @@ def check_link(link: str) -> str:
     """A path on this site, or nothing: a notification never sends a user elsewhere."""
     link = (link or "").strip()
     if link and (not link.startswith("/") or link.startswith("//") or "\\" in link or len(link) > 500):
-        raise NotificationError(INVALID_LINK, _("Le lien doit être un chemin de ce site, commençant par « / »."))
+        raise NotificationError(INVALID_LINK, _("Le lien doit être un chemin de ce site, commençant par « / »."))
     return link
 
 

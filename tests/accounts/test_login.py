@@ -20,7 +20,7 @@ def test_the_login_page_is_in_french_and_extends_the_site(client):
     response = client.get(LOGIN)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Connexion" in html and "Mot de passe oublié ?" in html
+    assert "Connexion" in html and "Mot de passe oublié ?" in html
     assert 'class="site-header"' in html
 
 

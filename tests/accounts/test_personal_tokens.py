@@ -144,7 +144,7 @@ def test_revoking_from_the_page_works_for_own_tokens_only(client, user, other):
     client.force_login(user)
     assert client.post(f"/compte/jetons/{theirs.pk}/revoquer/").status_code == 404
     response = client.post(f"/compte/jetons/{mine.pk}/revoquer/", follow=True)
-    assert "Le jeton « mine » est révoqué." in response.content.decode()
+    assert "Le jeton « mine » est révoqué." in response.content.decode()
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.revoked_at is not None and theirs.revoked_at is None

@@ -21,7 +21,7 @@ def test_the_bell_shows_the_unread_count_in_every_page_header(member, user):
         notification_send(user=user, kind="k", text=str(i))
     html = member.get("/revisions/").content.decode()
     assert '<span class="bell-count" data-testid="unread-count">3</span>' in html
-    assert 'aria-label="Notifications : 3 non lues"' in html
+    assert 'aria-label="Notifications : 3 non lues"' in html
 
 
 def test_the_bell_costs_no_query_when_cached_and_one_when_not(member, user):
