@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import RateLimited
@@ -30,12 +30,13 @@ from .common import form_error, influencer_required
 DASHBOARD = "leads/influencer/dashboard.html"
 LEADS_PAGE_SIZE = 20
 # Shared with the JSON API's lead creation: one allowance per user, whichever door.
-# "Mes performances" bars, in the seed's order.
+# "Mes performances" bars, in the seed's order. gettext_lazy by its name: makemessages
+# does not know an alias such as `_lazy`, and these labels were missing from the catalogue.
 BAR_LABELS = {
-    Lead.Status.VALIDATED.value: _lazy("validés"),
-    Lead.Status.REJECTED.value: _lazy("rejetés"),
-    Lead.Status.PENDING.value: _lazy("en attente"),
-    Lead.Status.EXPIRED.value: _lazy("expirés"),
+    Lead.Status.VALIDATED.value: gettext_lazy("validés"),
+    Lead.Status.REJECTED.value: gettext_lazy("rejetés"),
+    Lead.Status.PENDING.value: gettext_lazy("en attente"),
+    Lead.Status.EXPIRED.value: gettext_lazy("expirés"),
 }
 
 
@@ -135,6 +136,8 @@ def lead_create(request: HttpRequest, influencer: InfluencerProfile) -> HttpResp
         request,
         _("Lead de %(client)s créé : %(amount)s pour vous s'il est validé.")
         % {"client": lead.client_name, "amount": money(lead.influencer_share)},
+        # Shown in the section the page scrolls to (core/_messages.html), not above it.
+        extra_tags="create",
     )
     # A new page (and a blank form): reloading it does not send the lead again.
     return redirect(reverse("leads:influencer") + "#create")
@@ -147,7 +150,7 @@ def bank_details(request: HttpRequest, influencer: InfluencerProfile) -> HttpRes
     if not form.is_valid():
         return render(request, DASHBOARD, dashboard_context(request, influencer, bank_form=form), status=400)
     payouts.influencer_bank_details_set(influencer=influencer, **form.cleaned_data)
-    messages.success(request, _("Coordonnées bancaires enregistrées."))
+    messages.success(request, _("Coordonnées bancaires enregistrées."), extra_tags="payouts")
     return redirect(reverse("leads:influencer") + "#payouts")
 
 
@@ -167,6 +170,7 @@ def payout_request(request: HttpRequest, influencer: InfluencerProfile) -> HttpR
                 request,
                 _("Demande de paiement de %(amount)s envoyée : nous vous tiendrons informé.")
                 % {"amount": money(payout.amount)},
+                extra_tags="payouts",
             )
             return redirect(reverse("leads:influencer") + "#payouts")
     return render(request, DASHBOARD, dashboard_context(request, influencer, payout_form=form), status=409)

@@ -119,10 +119,11 @@ def _lead_answer(request: HttpRequest, merchant: MerchantProfile, lead: Lead, *,
             ("leads/merchant/_pending_total.html", {**pending_context(merchant), "oob": True}),
             status=422 if error else 200,
         )
+    # The message shows in the section the page scrolls to (extra_tags: core/_messages.html).
     if error:
-        messages.error(request, error)
+        messages.error(request, error, extra_tags="pending")
     else:
-        messages.success(request, ok)
+        messages.success(request, ok, extra_tags="pending")
     return redirect(reverse("leads:merchant") + "#pending")
 
 
@@ -183,9 +184,9 @@ def _campaigns_answer(request, merchant, *, ok: str = "", error: str = "", form=
         context = dashboard_context(request, merchant, **campaigns_context(merchant, form=form))
         return render(request, DASHBOARD, context, status=400)
     if error:
-        messages.error(request, error)
+        messages.error(request, error, extra_tags="campaigns")
     else:
-        messages.success(request, ok)
+        messages.success(request, ok, extra_tags="campaigns")
     return redirect(reverse("leads:merchant") + "#campaigns")
 
 

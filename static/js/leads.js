@@ -28,4 +28,10 @@
       if (custom) custom.value = "";
     }
   });
+  // And typing an amount unselects the suggested one: the page shows the amount that wins.
+  document.addEventListener("input", function (event) {
+    if (event.target.matches(".recharge-form input[name=custom]") && event.target.value.trim()) {
+      event.target.form.querySelectorAll(".presets input[type=radio]").forEach(function (radio) { radio.checked = false; });
+    }
+  });
 })();
