@@ -34,7 +34,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Unread
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError
@@ -358,7 +358,7 @@ class EnvelopeApi(PlatformApi):
 
     STATUS: dict[str, int] = {}
     BASE_STATUS = {"UNAUTHORIZED": 401, "CSRF_FAILED": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}
-    unauthorized_message = _lazy("Authentification requise.")
+    unauthorized_message = gettext_lazy("Authentification requise.")
     server_error_log = "API error"
 
     def __init__(self, *, status: dict[str, int] | None = None, **kwargs):

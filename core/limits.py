@@ -34,8 +34,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_ratelimit import ALL
 
 from .errors import RateLimited
@@ -54,7 +53,7 @@ _WARN_EVERY_SECONDS = 60
 _last_warning = 0.0
 
 
-DEFAULT_MESSAGE = _lazy("Trop de tentatives depuis votre adresse. Réessayez dans %(wait)s.")
+DEFAULT_MESSAGE = gettext_lazy("Trop de tentatives depuis votre adresse. Réessayez dans %(wait)s.")
 
 
 @dataclass(frozen=True)

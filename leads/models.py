@@ -336,8 +336,12 @@ class Receipt(models.Model):
     """The PDF receipt of a paid recharge, numbered without gaps per year (REC-YYYY-NNNNNN)."""
 
     number = models.CharField(_("numéro"), max_length=20, unique=True)
-    recharge = models.OneToOneField(Recharge, on_delete=models.PROTECT, related_name="receipt")
-    merchant = models.ForeignKey(MerchantProfile, on_delete=models.PROTECT, related_name="receipts")
+    recharge = models.OneToOneField(
+        Recharge, on_delete=models.PROTECT, related_name="receipt", verbose_name=_("recharge")
+    )
+    merchant = models.ForeignKey(
+        MerchantProfile, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("marchand")
+    )
     amount = money_field(_("montant"))
     currency = models.CharField(_("devise"), max_length=3, default=CURRENCY)
     issued_at = models.DateTimeField(_("émis le"), default=timezone.now)

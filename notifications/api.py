@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Schema
 
 from accounts.auth import SessionOrToken
@@ -21,7 +21,7 @@ PAGE_SIZE = 25
 
 class NotificationsApi(EnvelopeApi):
     STATUS = {"NOTHING_TO_MARK": 422}
-    unauthorized_message = _lazy("Authentification requise (session ou jeton personnel Bearer).")
+    unauthorized_message = gettext_lazy("Authentification requise (session ou jeton personnel Bearer).")
     server_error_log = "notifications API error"
 
 

@@ -8,7 +8,7 @@ call one service or selector with the caller's own profile, turn the result into
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.auth import SessionOrToken
 from core.api import INVALID_REQUEST, EnvelopeApi
@@ -56,7 +56,7 @@ FIELD_CODES = {
 
 class LeadsApi(EnvelopeApi):
     STATUS = STATUS
-    unauthorized_message = _lazy("Authentification requise (session ou jeton personnel Bearer).")
+    unauthorized_message = gettext_lazy("Authentification requise (session ou jeton personnel Bearer).")
     server_error_log = "leads API error"
 
     def validation_error_code(self, fields):

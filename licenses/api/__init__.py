@@ -7,7 +7,7 @@ routers: `public` (the desktop app) and `admin` (staff, bearer tokens).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.api import EnvelopeApi, envelope, hot_path
 
@@ -38,7 +38,7 @@ STATUS = {
 
 class LicenseApi(EnvelopeApi):
     STATUS = STATUS
-    unauthorized_message = _lazy("Authentification requise (jeton Bearer).")
+    unauthorized_message = gettext_lazy("Authentification requise (jeton Bearer).")
     server_error_log = "license API error"
 
     def get_openapi_operation_id(self, operation) -> str:
