@@ -126,34 +126,42 @@ def leads_remind(*, now: datetime | None = None) -> int:
     return len(claimed)
 
 
-# The expiry's writes. PostgreSQL runs them as one statement (data-modifying CTEs: the
-# expired rows are read once, from the UPDATE's RETURNING); other databases (the demo's
-# SQLite) run the same writes one by one, finding the rows just expired by resolved_at.
+# The expiry's writes. Each lead's expiry is a history row; the reservations it frees
+# are one ledger row per merchant and run ("Leads expirés : 37", keyed on the merchant
+# and the run), not one per lead: at 100 000 leads, per-lead rows (and their keys,
+# indexes and foreign-key checks) tripled the job's time. A lead releases exactly once
+# all the same: its own UPDATE from pending, in the transaction that writes the row.
+# PostgreSQL runs it all as one statement (data-modifying CTEs: the expired rows are read
+# once, from the UPDATE's RETURNING); other databases (the demo's SQLite) run the same
+# writes one by one, finding the rows just expired by resolved_at.
 _EXPIRE_POSTGRESQL = """
 WITH expired AS (
     UPDATE leads_lead SET status = 'expired', reserved = false, resolved_at = %(now)s
     WHERE status = 'pending' AND created_at < %(cutoff)s
     RETURNING id, merchant_id, influencer_id, commission, currency
+), per_merchant AS (
+    SELECT merchant_id, currency, SUM(commission) AS total, COUNT(*) AS n FROM expired GROUP BY merchant_id, currency
 ), releases AS (
     INSERT INTO leads_ledgerentry
-        (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, lead_id, reason, created_at)
-    SELECT 'lead:' || id || ':release', 'release', merchant_id, 0, -commission, 0, currency, id, '', %(now)s
-    FROM expired
+        (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, reason, created_at)
+    SELECT 'expiry:' || merchant_id || ':' || %(run)s, 'release', merchant_id, 0, -total, 0, currency,
+        %(reason)s || n, %(now)s
+    FROM per_merchant
 ), events AS (
     INSERT INTO leads_leadevent (lead_id, from_status, to_status, note, created_at)
     SELECT id, 'pending', 'expired', '', %(now)s FROM expired
 ), deposits AS (
-    UPDATE leads_deposit AS d SET reserved = d.reserved - t.total
-    FROM (SELECT merchant_id, SUM(commission) AS total FROM expired GROUP BY merchant_id) AS t
+    UPDATE leads_deposit AS d SET reserved = d.reserved - t.total FROM per_merchant AS t
     WHERE d.merchant_id = t.merchant_id
 )
 SELECT influencer_id, count(*) FROM expired GROUP BY influencer_id
 """
 _INSERT_RELEASES = """
 INSERT INTO leads_ledgerentry
-    (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, lead_id, reason, created_at)
-SELECT 'lead:' || id || ':release', 'release', merchant_id, 0, -commission, 0, currency, id, '', %s
-FROM leads_lead WHERE status = 'expired' AND resolved_at = %s
+    (key, kind, merchant_id, balance_delta, reserved_delta, earnings_delta, currency, reason, created_at)
+SELECT 'expiry:' || merchant_id || ':' || %s, 'release', merchant_id, 0, -SUM(commission), 0, currency,
+    %s || COUNT(*), %s
+FROM leads_lead WHERE status = 'expired' AND resolved_at = %s GROUP BY merchant_id, currency
 """
 _INSERT_EVENTS = """
 INSERT INTO leads_leadevent (lead_id, from_status, to_status, note, created_at)
@@ -175,7 +183,10 @@ def leads_expire(*, now: datetime | None = None) -> int:
         list(Deposit.objects.filter(merchant_id__in=merchants).order_by("pk").select_for_update().values_list("pk"))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_EXPIRE_POSTGRESQL, {"now": now, "cutoff": cutoff})
+                cursor.execute(
+                    _EXPIRE_POSTGRESQL,
+                    {"now": now, "cutoff": cutoff, "run": now.isoformat(), "reason": _expiry_reason()},
+                )
                 per_influencer = dict(cursor.fetchall())
         else:
             per_influencer = _expire_one_by_one(stale, expired, now=now)
@@ -193,6 +204,12 @@ def leads_expire(*, now: datetime | None = None) -> int:
     return count
 
 
+def _expiry_reason() -> str:
+    # Stored in the site's language, as staff's own reasons are.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Leads expirés : ")
+
+
 def _expire_one_by_one(stale, expired, *, now: datetime) -> dict[int, int]:
     """The expiry's writes statement by statement; {influencer id: leads expired}."""
     if not stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now):
@@ -200,7 +217,7 @@ def _expire_one_by_one(stale, expired, *, now: datetime) -> dict[int, int]:
     # Raw statements get the timestamp as the ORM stores it (SQLite keeps text).
     stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_RELEASES, [stamp, stamp])
+        cursor.execute(_INSERT_RELEASES, [now.isoformat(), _expiry_reason(), stamp, stamp])
         cursor.execute(_INSERT_EVENTS, [stamp, stamp])
     totals = expired.filter(merchant_id=OuterRef("merchant_id")).values("merchant_id").annotate(total=Sum("commission"))
     Deposit.objects.filter(merchant_id__in=expired.values("merchant_id")).update(

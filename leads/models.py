@@ -250,14 +250,7 @@ class Lead(models.Model):
 class LeadEvent(models.Model):
     """One state change of a lead (creation included): who, when, from, to, why."""
 
-    # No database foreign key: the nightly expiry writes one row per expired lead, and
-    # PostgreSQL's per-row check of this key was an eighth of its time at 100 000 leads.
-    # The lead cannot disappear under it: every lead has ledger rows, whose enforced key
-    # (PROTECT) keeps it, and only leads.services and leads.jobs write these rows, with
-    # the ids of leads they have just locked or updated.
-    lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("lead"), db_constraint=False
-    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("lead"))
     from_status = models.CharField(_("de"), max_length=10, blank=True)
     to_status = models.CharField(_("vers"), max_length=10)
     actor = models.ForeignKey(

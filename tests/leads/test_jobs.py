@@ -189,3 +189,16 @@ def test_the_jobs_run_on_the_sites_time_zone(settings):
     assert schedule["leads-daily-report"]["schedule"] == crontab(hour=9, minute=0)
     assert schedule["leads-expire-pending"]["schedule"] == crontab(hour=23, minute=0)
     assert schedule["leads-check-deposits"]["schedule"] == crontab(minute=0)
+
+
+def test_the_expiry_releases_each_merchants_reservations_in_one_ledger_row():
+    merchant = make_merchant(balance=1000)
+    campaign, influencer = make_campaign(merchant), make_influencer()
+    leads = [make_lead(campaign=campaign, influencer=influencer, value=v) for v in ("800", "300", "600")]
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(created_at=timezone.now() - timedelta(days=4))
+    assert jobs.leads_expire() == 3
+    release = LedgerEntry.objects.get(merchant=merchant, kind="release")
+    assert (release.reserved_delta, release.balance_delta) == (Decimal("-170.00"), Decimal("0.00"))
+    assert release.reason == "Leads expirés\u00a0: 3"
+    assert all(lead.events.filter(to_status="expired").count() == 1 for lead in leads)
+    assert ledger_consistent(merchant)
