@@ -30,6 +30,9 @@ class ConsoleBackend(EmailBackend):
         text = EmailMessage(subject=message.subject, body=message.body, from_email=message.from_email, to=message.to)
         super().write_message(text)
         self.stream.write("[+ HTML version with the logo, not shown on the console]\n")
+        for attachment in message.attachments:
+            name = attachment[0] if isinstance(attachment, tuple) else attachment.get_filename()
+            self.stream.write(f"[+ attachment: {name}]\n")
 
 
 @cache
