@@ -2,9 +2,7 @@
 lead's merchant), the own-leads list, the commission preview; auth and CSRF."""
 
 from decimal import Decimal
-from types import SimpleNamespace
 
-import django_ratelimit.core
 import pytest
 from django.test import Client
 
@@ -158,12 +156,6 @@ def test_bad_fields_are_a_422_naming_the_field(as_influencer, campaign, fields, 
 
 
 # --- rate limit -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    # One window for the whole test: django-ratelimit's clock stopped.
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: 1_900_000_000.0))
 
 
 def _create_many(client, campaign, count: int, start: int = 0) -> list[int]:

@@ -109,7 +109,7 @@ def test_a_lead_without_email_nor_phone_is_refused(setup):
     _refused(client, _lead(campaign, client_email="", client_phone=""), "Indiquez l")
 
 
-def test_lead_creation_is_rate_limited_with_a_429_keeping_the_form(setup, settings):
+def test_lead_creation_is_rate_limited_with_a_429_keeping_the_form(setup, settings, frozen_clock):
     client, _, campaign, _ = setup
     settings.LEADS_RATE_CREATE = "2/m"  # raised to the burst of 20 (leads.throttle)
     for n in range(20):
@@ -121,7 +121,7 @@ def test_lead_creation_is_rate_limited_with_a_429_keeping_the_form(setup, settin
     assert Lead.objects.count() == 20
 
 
-def test_the_form_and_the_api_share_one_allowance(setup, settings):
+def test_the_form_and_the_api_share_one_allowance(setup, settings, frozen_clock):
     client, _, campaign, _ = setup
     settings.LEADS_RATE_CREATE = "20/m"
     for n in range(10):
