@@ -41,11 +41,17 @@ def pending_context(merchant: MerchantProfile) -> dict:
     return {"pending_totals": selectors.pending_totals(merchant=merchant)}
 
 
-def campaigns_context(merchant: MerchantProfile, *, form: CampaignForm | None = None, error: str = "") -> dict:
+def campaigns_context(
+    merchant: MerchantProfile, *, form: CampaignForm | None = None, error: str = "", editing=None
+) -> dict:
+    """`editing`: (campaign id, its bound form) when an edit was refused, so that its form
+    shows open again with what was typed and the reason."""
     return {
         "campaigns": list(selectors.campaign_list(merchant=merchant)),
         "campaign_form": form or CampaignForm(),
         "campaign_error": error,
+        "editing_id": editing[0] if editing else None,
+        "editing_form": editing[1] if editing else None,
     }
 
 
@@ -175,13 +181,15 @@ def lead_reject(request: HttpRequest, merchant: MerchantProfile, lead_id: int) -
 # --- campaigns ------------------------------------------------------------------------------
 
 
-def _campaigns_answer(request, merchant, *, ok: str = "", error: str = "", form=None) -> HttpResponse:
+def _campaigns_answer(request, merchant, *, ok: str = "", error: str = "", form=None, editing=None) -> HttpResponse:
     if is_htmx(request):
-        context = {**campaigns_context(merchant, form=form, error=error), "campaign_ok": ok}
+        context = {**campaigns_context(merchant, form=form, error=error, editing=editing), "campaign_ok": ok}
         return fragments(request, ("leads/merchant/_campaigns.html", context), status=422 if error or form else 200)
-    if form is not None:
+    if form is not None or editing is not None:
         # Without JavaScript, the whole page again, with what was typed.
-        context = dashboard_context(request, merchant, **campaigns_context(merchant, form=form))
+        context = dashboard_context(
+            request, merchant, **campaigns_context(merchant, form=form, error=error, editing=editing)
+        )
         return render(request, DASHBOARD, context, status=400)
     if error:
         messages.error(request, error, extra_tags="campaigns")
@@ -208,7 +216,8 @@ def campaign_create(request: HttpRequest, merchant: MerchantProfile) -> HttpResp
 def campaign_update(request: HttpRequest, merchant: MerchantProfile, campaign_id: int) -> HttpResponse:
     form = CampaignForm(request.POST)
     if not form.is_valid():
-        return _campaigns_answer(request, merchant, error=_("Le nom de la campagne est requis."))
+        error = " ".join(f"{form.fields[name].label} : {' '.join(messages)}" for name, messages in form.errors.items())
+        return _campaigns_answer(request, merchant, error=error, editing=(campaign_id, form))
     try:
         campaign = services.campaign_update(merchant=merchant, campaign_id=campaign_id, **form.cleaned_data)
     except LeadError as exc:

@@ -171,3 +171,18 @@ def test_a_stale_csrf_token_gets_a_styled_french_page(django_user_model):
     html = response.content.decode()
     assert 'lang="fr"' in html and "Formulaire expiré" in html
     assert 'href="http://testserver/compte/connexion/"' in html
+
+
+@pytest.mark.django_db
+def test_a_refused_campaign_edit_says_why_and_keeps_what_was_typed(client):
+    merchant = make_merchant(balance=1000)
+    campaign = make_campaign(merchant, "Marketing")
+    client.force_login(merchant.user)
+    body = {"name": "Marketing 2027", "description": "x" * 4001}
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.post(f"/leads/merchant/campaigns/{campaign.pk}/", body, headers=headers)
+        html = response.content.decode()
+        assert response.status_code in (400, 422)
+        assert "Description" in html and 'value="Marketing 2027"' in html and '<details class="edit" open>' in html
+    campaign.refresh_from_db()
+    assert campaign.name == "Marketing"
