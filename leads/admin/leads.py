@@ -221,7 +221,7 @@ class LeadAdmin(admin.ModelAdmin):
     def client(self, obj):
         contact = obj.client_email or obj.client_phone
         return two_lines(
-            obj.client_name, format_html('<span title="{}">{}</span>', contact, Truncator(contact).chars(26))
+            obj.client_name, format_html('<span title="{}">{}</span>', contact, Truncator(contact).chars(22))
         )
 
     @admin.display(description=_("campagne"), ordering="campaign__name")
