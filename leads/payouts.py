@@ -70,13 +70,30 @@ def payout_request(*, influencer: InfluencerProfile, amount=None, actor=None) ->
     return payout
 
 
-def _locked_requested(payout_id: int) -> Payout:
+def _resolve(*, payout_id: int, status: str, text: str, actor, give_back: bool = False) -> Payout:
+    """The one step from "requested": locked, once, a ledger row, the influencer told.
+    `text` is the transfer reference (paid) or the reason (refused); `give_back` returns
+    the amount to the influencer's earnings (a refusal)."""
     payout = Payout.objects.select_for_update().select_related("influencer__user").get(pk=payout_id)
     if payout.status != Payout.Status.REQUESTED:
         raise LeadError(
             errors.PAYOUT_ALREADY_RESOLVED,
             _("Cette demande est déjà traitée (%(status)s).") % {"status": payout.get_status_display()},
         )
+    ledger.post(
+        key=f"payout:{payout.pk}:{status}",
+        kind=Kind.PAYOUT_PAID if status == Payout.Status.PAID else Kind.PAYOUT_REFUSED,
+        influencer=payout.influencer,
+        earnings=payout.amount if give_back else Decimal("0.00"),
+        payout=payout,
+        actor=actor,
+        reason=text,
+    )
+    field = "transfer_reference" if status == Payout.Status.PAID else "reason"
+    payout.status, payout.resolved_at, payout.resolved_by = status, timezone.now(), actor
+    setattr(payout, field, text)
+    payout.save(update_fields=["status", field, "resolved_at", "resolved_by"])
+    notices.payout_resolved(payout)
     return payout
 
 
@@ -85,20 +102,7 @@ def payout_mark_paid(*, payout_id: int, transfer_reference: str, actor) -> Payou
     reference = (transfer_reference or "").strip()
     if not reference:
         raise LeadError(errors.REASON_REQUIRED, _("Indiquez la référence du virement."))
-    payout = _locked_requested(payout_id)
-    ledger.post(
-        key=f"payout:{payout.pk}:paid",
-        kind=Kind.PAYOUT_PAID,
-        influencer=payout.influencer,
-        payout=payout,
-        actor=actor,
-        reason=reference,
-    )
-    payout.status, payout.transfer_reference = Payout.Status.PAID, reference
-    payout.resolved_at, payout.resolved_by = timezone.now(), actor
-    payout.save(update_fields=["status", "transfer_reference", "resolved_at", "resolved_by"])
-    notices.payout_resolved(payout)
-    return payout
+    return _resolve(payout_id=payout_id, status=Payout.Status.PAID, text=reference, actor=actor)
 
 
 @transaction.atomic
@@ -106,21 +110,7 @@ def payout_refuse(*, payout_id: int, reason: str, actor) -> Payout:
     reason = (reason or "").strip()
     if not reason:
         raise LeadError(errors.REASON_REQUIRED, _("Indiquez le motif du refus."))
-    payout = _locked_requested(payout_id)
-    ledger.post(
-        key=f"payout:{payout.pk}:refused",
-        kind=Kind.PAYOUT_REFUSED,
-        influencer=payout.influencer,
-        earnings=payout.amount,
-        payout=payout,
-        actor=actor,
-        reason=reason,
-    )
-    payout.status, payout.reason = Payout.Status.REFUSED, reason
-    payout.resolved_at, payout.resolved_by = timezone.now(), actor
-    payout.save(update_fields=["status", "reason", "resolved_at", "resolved_by"])
-    notices.payout_resolved(payout)
-    return payout
+    return _resolve(payout_id=payout_id, status=Payout.Status.REFUSED, text=reason, actor=actor, give_back=True)
 
 
 @transaction.atomic

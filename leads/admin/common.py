@@ -121,6 +121,35 @@ def run_each(model_admin, request, objects, call: Callable, *, done_message: Cal
         model_admin.message_user(request, _("Aucun élément sélectionné."), messages.WARNING)
 
 
+def form_action(
+    model_admin,
+    request,
+    queryset,
+    *,
+    form_class: type[forms.Form],
+    action: str,
+    call: Callable,
+    done_message: Callable[[int], str],
+    title: str,
+    intro: str,
+    submit: str,
+    rows: list[str],
+):
+    """An admin action that asks for something first (a rating, a reason, a reference):
+    its intermediate page until the form is valid, then `call(obj, cleaned_data)` on each
+    selected object through `run_each`."""
+    form = bound_form(form_class, request)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        run_each(
+            model_admin, request, list(queryset.order_by("pk")), lambda obj: call(obj, data), done_message=done_message
+        )
+        return None
+    return action_form_page(
+        model_admin, request, queryset, form=form, action=action, title=title, intro=intro, submit=submit, rows=rows
+    )
+
+
 def form_page(
     model_admin,
     request,

@@ -23,7 +23,7 @@ from core.money import format_money
 from .. import services
 from ..models import Campaign, Lead, LeadEvent
 from ..selectors import lead_age_hours
-from .common import action_form_page, amount, badge, bound_form, moment, run_each, two_lines
+from .common import amount, badge, form_action, moment, two_lines
 
 STATUS_COLORS = {
     Lead.Status.PENDING: "#8a6d00",
@@ -274,24 +274,15 @@ class LeadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Valider (avec une note)"), permissions=["change"])
     def validate_selected(self, request, queryset):
-        form = bound_form(ValidateForm, request)
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            run_each(
-                self,
-                request,
-                list(queryset.order_by("pk")),
-                lambda lead: services.lead_validate(
-                    lead_id=lead.pk, merchant=None, rating=data["rating"], feedback=data["feedback"], actor=request.user
-                ),
-                done_message=lambda n: ngettext("%(count)d lead validé.", "%(count)d leads validés.", n) % {"count": n},
-            )
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=ValidateForm,
+            call=lambda lead, data: services.lead_validate(
+                lead_id=lead.pk, merchant=None, rating=data["rating"], feedback=data["feedback"], actor=request.user
+            ),
+            done_message=lambda n: ngettext("%(count)d lead validé.", "%(count)d leads validés.", n) % {"count": n},
             action="validate_selected",
             title=_("Valider des leads"),
             intro=_(
@@ -304,22 +295,15 @@ class LeadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Rejeter (avec un motif)"), permissions=["change"])
     def reject_selected(self, request, queryset):
-        form = bound_form(RejectForm, request)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                self,
-                request,
-                list(queryset.order_by("pk")),
-                lambda lead: services.lead_reject(lead_id=lead.pk, merchant=None, reason=reason, actor=request.user),
-                done_message=lambda n: ngettext("%(count)d lead rejeté.", "%(count)d leads rejetés.", n) % {"count": n},
-            )
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=RejectForm,
+            call=lambda lead, data: services.lead_reject(
+                lead_id=lead.pk, merchant=None, reason=data["reason"], actor=request.user
+            ),
+            done_message=lambda n: ngettext("%(count)d lead rejeté.", "%(count)d leads rejetés.", n) % {"count": n},
             action="reject_selected",
             title=_("Rejeter des leads"),
             intro=_("La réservation de chaque lead est libérée, sans déduction. Un lead déjà traité est ignoré."),
@@ -329,27 +313,18 @@ class LeadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Valider en arbitrage (leads expirés)"), permissions=["change"])
     def dispute_validate_selected(self, request, queryset):
-        form = bound_form(DisputeForm, request)
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            run_each(
-                self,
-                request,
-                list(queryset.order_by("pk")),
-                lambda lead: services.lead_dispute_validate(
-                    lead_id=lead.pk, rating=data["rating"], reason=data["reason"], actor=request.user
-                ),
-                done_message=lambda n: (
-                    ngettext("%(count)d lead validé en arbitrage.", "%(count)d leads validés en arbitrage.", n)
-                    % {"count": n}
-                ),
-            )
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=DisputeForm,
+            call=lambda lead, data: services.lead_dispute_validate(
+                lead_id=lead.pk, rating=data["rating"], reason=data["reason"], actor=request.user
+            ),
+            done_message=lambda n: (
+                ngettext("%(count)d lead validé en arbitrage.", "%(count)d leads validés en arbitrage.", n)
+                % {"count": n}
+            ),
             action="dispute_validate_selected",
             title=_("Valider en arbitrage"),
             intro=_(

@@ -15,7 +15,7 @@ from core.money import format_money
 
 from ..models import Payout
 from ..payouts import payout_mark_paid, payout_refuse
-from .common import action_form_page, amount, badge, bound_form, moment, run_each, two_lines
+from .common import amount, badge, form_action, moment, two_lines
 
 STATUS_COLORS = {Payout.Status.REQUESTED: "#8a6d00", Payout.Status.PAID: "#127a43", Payout.Status.REFUSED: "#b42318"}
 
@@ -107,25 +107,17 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Marquer payé (référence du virement)"), permissions=["change"])
     def mark_paid(self, request, queryset):
-        form = bound_form(MarkPaidForm, request)
-        if form.is_bound and form.is_valid():
-            reference = form.cleaned_data["transfer_reference"]
-            run_each(
-                self,
-                request,
-                list(queryset.order_by("pk")),
-                lambda p: payout_mark_paid(payout_id=p.pk, transfer_reference=reference, actor=request.user),
-                done_message=lambda n: (
-                    ngettext("%(count)d demande marquée payée.", "%(count)d demandes marquées payées.", n)
-                    % {"count": n}
-                ),
-            )
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=MarkPaidForm,
+            call=lambda payout, data: payout_mark_paid(
+                payout_id=payout.pk, transfer_reference=data["transfer_reference"], actor=request.user
+            ),
+            done_message=lambda n: (
+                ngettext("%(count)d demande marquée payée.", "%(count)d demandes marquées payées.", n) % {"count": n}
+            ),
             action="mark_paid",
             title=_("Marquer des paiements comme effectués"),
             intro=_("Après avoir fait le virement : une demande déjà traitée est ignorée."),
@@ -135,24 +127,15 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refuser (avec un motif)"), permissions=["change"])
     def refuse(self, request, queryset):
-        form = bound_form(RefuseForm, request)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                self,
-                request,
-                list(queryset.order_by("pk")),
-                lambda p: payout_refuse(payout_id=p.pk, reason=reason, actor=request.user),
-                done_message=lambda n: (
-                    ngettext("%(count)d demande refusée.", "%(count)d demandes refusées.", n) % {"count": n}
-                ),
-            )
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=RefuseForm,
+            call=lambda payout, data: payout_refuse(payout_id=payout.pk, reason=data["reason"], actor=request.user),
+            done_message=lambda n: (
+                ngettext("%(count)d demande refusée.", "%(count)d demandes refusées.", n) % {"count": n}
+            ),
             action="refuse",
             title=_("Refuser des demandes de paiement"),
             intro=_(
