@@ -1,6 +1,8 @@
 """What the leads services refuse. Each web layer maps the code to its answer once
 (leads/api: the JSON envelope and status; leads/views: a form error or a message)."""
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainError
 
 CAMPAIGN_NOT_FOUND = "CAMPAIGN_NOT_FOUND"
@@ -31,3 +33,12 @@ NOT_AN_INFLUENCER = "NOT_AN_INFLUENCER"
 
 class LeadError(DomainError):
     pass
+
+
+def required_text(value, *, field: str, message: str) -> str:
+    """The text a step needs (a reason, a transfer reference), stripped; REASON_REQUIRED
+    naming `field` when it is empty."""
+    text = (value or "").strip()
+    if not text:
+        raise LeadError(REASON_REQUIRED, message, details={field: _("requis")})
+    return text

@@ -99,17 +99,15 @@ def _resolve(*, payout_id: int, status: str, text: str, actor, give_back: bool =
 
 @transaction.atomic
 def payout_mark_paid(*, payout_id: int, transfer_reference: str, actor) -> Payout:
-    reference = (transfer_reference or "").strip()
-    if not reference:
-        raise LeadError(errors.REASON_REQUIRED, _("Indiquez la référence du virement."))
+    reference = errors.required_text(
+        transfer_reference, field="transfer_reference", message=_("Indiquez la référence du virement.")
+    )
     return _resolve(payout_id=payout_id, status=Payout.Status.PAID, text=reference, actor=actor)
 
 
 @transaction.atomic
 def payout_refuse(*, payout_id: int, reason: str, actor) -> Payout:
-    reason = (reason or "").strip()
-    if not reason:
-        raise LeadError(errors.REASON_REQUIRED, _("Indiquez le motif du refus."))
+    reason = errors.required_text(reason, field="reason", message=_("Indiquez le motif du refus."))
     return _resolve(payout_id=payout_id, status=Payout.Status.REFUSED, text=reason, actor=actor, give_back=True)
 
 

@@ -134,11 +134,7 @@ def recharge_transfer_record(*, merchant: MerchantProfile, amount, reference: st
     amount = money.quantize(Decimal(str(amount)))
     if amount <= 0:
         raise LeadError(errors.AMOUNT_INVALID, _("Le montant doit être positif."), details={"amount": _("> 0")})
-    reference = reference.strip()
-    if not reference:
-        raise LeadError(
-            errors.REASON_REQUIRED, _("Indiquez la référence du virement."), details={"reference": _("requis")}
-        )
+    reference = errors.required_text(reference, field="reference", message=_("Indiquez la référence du virement."))
     # The merchant's deposit lock serialises two staff recording the same transfer; the
     # unique constraint (merchant, reference) of transfers holds it in the database too.
     ledger.lock_deposit(merchant.pk)
@@ -202,11 +198,7 @@ def deposit_adjust(*, merchant: MerchantProfile, amount, reason: str, actor, tok
     nor below what pending leads hold. `token` names the form it came from (the admin
     puts one in each form it shows): the same form sent twice adjusts once
     (ALREADY_RECORDED)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise LeadError(
-            errors.REASON_REQUIRED, _("Indiquez le motif de l'ajustement."), details={"reason": _("requis")}
-        )
+    reason = errors.required_text(reason, field="reason", message=_("Indiquez le motif de l'ajustement."))
     amount = money.quantize(Decimal(str(amount)))
     if not amount:
         raise LeadError(errors.AMOUNT_INVALID, _("Le montant ne peut pas être nul."), details={"amount": _("≠ 0")})

@@ -314,9 +314,7 @@ def _release(*, lead: Lead, actor, reason: str = "") -> None:
 
 @transaction.atomic
 def lead_reject(*, lead_id: int, merchant: MerchantProfile | None, reason: str, actor=None) -> Lead:
-    reason = (reason or "").strip()
-    if not reason:
-        raise LeadError(errors.REASON_REQUIRED, _("Indiquez le motif du rejet."), details={"reason": _("requis")})
+    reason = errors.required_text(reason, field="reason", message=_("Indiquez le motif du rejet."))
     lead, deposit = _locked_lead(lead_id=lead_id, merchant=merchant)
     _transition(lead, Status.REJECTED)
     _release(lead=lead, actor=actor, reason=reason)
@@ -333,9 +331,7 @@ def lead_dispute_validate(*, lead_id: int, rating, reason: str, actor) -> Lead:
     """Staff settle a dispute in the influencer's favour: an expired lead, within
     LEADS_DISPUTE_DAYS of its expiry, is validated; its commission is reserved and
     deducted now, if the deposit allows (DEPOSIT_INSUFFICIENT otherwise)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise LeadError(errors.REASON_REQUIRED, _("Indiquez le motif de la décision."), details={"reason": _("requis")})
+    reason = errors.required_text(reason, field="reason", message=_("Indiquez le motif de la décision."))
     rating = _rating(rating)
     lead, deposit = _locked_lead(lead_id=lead_id, merchant=None)
     if lead.status != Status.EXPIRED:
