@@ -8,6 +8,7 @@ import io
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -135,6 +136,22 @@ def receipt_pdf(receipt: Receipt, *, language: str | None = None) -> bytes:
         pdf.showPage()
         pdf.save()
     return buffer.getvalue()
+
+
+def receipt_pdf_response(receipt: Receipt, *, attachment: bool = False) -> HttpResponse:
+    """The receipt's PDF as the pages, the API and the admin serve it: the stored file, or
+    the same receipt drawn again when it is not stored (yet) or the storage lost it."""
+    content = None
+    if receipt.pdf:
+        try:
+            with receipt.pdf.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            content = None
+    response = HttpResponse(content or receipt_pdf(receipt), content_type="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{receipt.number}.pdf"'
+    return response
 
 
 def receipt_deliver(*, receipt_id: int) -> Receipt:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 
 from ..models import Receipt, Recharge
-from ..receipts import receipt_pdf
+from ..receipts import receipt_pdf_response
 from .common import amount, badge, moment, two_lines
 
 RECHARGE_COLORS = {
@@ -107,12 +107,4 @@ class ReceiptAdmin(ReadOnlyAdmin):
         receipt = Receipt.objects.select_related("merchant", "recharge").filter(pk=object_id).first()
         if receipt is None:
             raise Http404
-        filename = f"{receipt.number}.pdf"
-        if receipt.pdf:
-            try:
-                return FileResponse(receipt.pdf.open("rb"), content_type="application/pdf", filename=filename)
-            except FileNotFoundError:
-                pass  # Drawn again below, as it was.
-        response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
-        return response
+        return receipt_pdf_response(receipt)

@@ -3,15 +3,14 @@ receipts and their PDF."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from .. import errors, recharges, selectors
 from ..errors import LeadError
-from ..models import Receipt
-from ..receipts import receipt_pdf
+from ..receipts import receipt_pdf_response
 from .answers import deposit_json, receipt_json, recharge_json, transaction_json
 from .common import _merchant, paginate
 from .schemas import DepositOut, Id, PageQuery, ReceiptOut, RechargeIn, RechargeOut, RechargeStartedOut, TransactionPage
@@ -83,16 +82,4 @@ def receipt_download(request: HttpRequest, number: str):
     if receipt is None:
         raise LeadError(errors.RECEIPT_NOT_FOUND, _("Reçu introuvable."))
     receipt.merchant = merchant
-    response = HttpResponse(_pdf_bytes(receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{receipt.number}.pdf"'
-    return response
-
-
-def _pdf_bytes(receipt: Receipt) -> bytes:
-    if receipt.pdf:
-        try:
-            with receipt.pdf.open("rb") as stored:
-                return stored.read()
-        except OSError:
-            pass  # the row names a file the storage lost: draw it again
-    return receipt_pdf(receipt)
+    return receipt_pdf_response(receipt, attachment=True)

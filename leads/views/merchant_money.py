@@ -5,7 +5,7 @@ htmx until the webhook has credited the deposit), receipts, the ledger and its C
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from .. import selectors
 from ..errors import LeadError
 from ..forms import RechargeForm
 from ..models import MerchantProfile, Receipt, Recharge
-from ..receipts import receipt_pdf
+from ..receipts import receipt_pdf_response
 from ..recharges import recharge_start
 from .common import form_error, fragments, merchant_required
 from .merchant import deposit_context, recharge_dialog_context
@@ -78,15 +78,7 @@ def receipt_download(request: HttpRequest, merchant: MerchantProfile, number: st
     receipt = Receipt.objects.filter(merchant=merchant, number=number).first()
     if receipt is None:
         raise Http404
-    filename = f"{receipt.number}.pdf"
-    if receipt.pdf:
-        try:
-            return FileResponse(receipt.pdf.open("rb"), content_type="application/pdf", filename=filename)
-        except FileNotFoundError:
-            pass  # the file was lost: the same receipt, drawn again
-    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return receipt_pdf_response(receipt)
 
 
 @require_GET
