@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
@@ -38,6 +38,20 @@ class Commission:
 
     def as_json(self) -> dict:
         return {"total": str(self.total), "influencer": str(self.influencer), "currency": self.currency}
+
+
+def amount_parse(value) -> Decimal | None:
+    """An amount as people type it ("1 500", "1500,50", 1500) to the centime, or None for
+    anything that is not a finite number of a sane size (the caller says which range it
+    accepts)."""
+    typed = str(value).replace(",", ".")
+    for space in (" ", "\u00a0", "\u202f"):
+        typed = typed.replace(space, "")
+    try:
+        amount = Decimal(typed)
+        return quantize(amount) if amount.is_finite() and abs(amount) < Decimal("1e18") else None
+    except (InvalidOperation, ValueError, TypeError):
+        return None
 
 
 def minimum_value() -> Decimal:

@@ -5,7 +5,7 @@ gives the amount back. Each step is a ledger row; a payout resolves once."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -28,12 +28,8 @@ def payout_request(*, influencer: InfluencerProfile, amount=None, actor=None) ->
         raise LeadError(
             errors.BANK_DETAILS_MISSING, _("Renseignez d'abord le titulaire et le RIB de votre compte bancaire.")
         )
-    try:
-        typed = str(amount).replace(",", ".")
-        for space in (" ", "\u00a0", "\u202f"):  # "1 500" as people write it
-            typed = typed.replace(space, "")
-        value = profile.earnings if amount in (None, "") else money.quantize(Decimal(typed))
-    except (InvalidOperation, ValueError):
+    value = profile.earnings if amount in (None, "") else money.amount_parse(amount)
+    if value is None:
         value = Decimal("-1")
     minimum = Decimal(settings.LEADS_PAYOUT_MINIMUM)
     if not value.is_finite() or value < minimum:

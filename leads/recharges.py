@@ -10,7 +10,7 @@ and does nothing for a recharge already paid; the ledger row's unique key
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -28,12 +28,9 @@ Kind = LedgerEntry.Kind
 
 def recharge_amount_parse(value) -> Decimal:
     """A recharge amount within LEADS_RECHARGE_MIN..MAX dhs (AMOUNT_INVALID otherwise)."""
-    try:
-        amount = money.quantize(Decimal(str(value).replace(",", ".").replace("\u202f", "").replace(" ", "")))
-    except (InvalidOperation, ValueError, TypeError):
-        amount = None
+    amount = money.amount_parse(value)
     low, high = Decimal(settings.LEADS_RECHARGE_MIN), Decimal(settings.LEADS_RECHARGE_MAX)
-    if amount is None or not amount.is_finite() or not low <= amount <= high:
+    if amount is None or not low <= amount <= high:
         raise LeadError(
             errors.AMOUNT_INVALID,
             _("Le montant doit être compris entre %(min)s et %(max)s.")

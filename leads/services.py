@@ -9,7 +9,7 @@ Views, the API, the admin and the beat jobs all call these functions.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -121,11 +121,8 @@ def campaign_resume(*, merchant: MerchantProfile, campaign_id: int) -> Campaign:
 
 
 def estimated_value_parse(value) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", ".").replace("\u202f", "").replace(" ", ""))
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite() or amount < money.minimum_value() or amount >= Decimal("1e9"):
+    amount = money.amount_parse(value)
+    if amount is None or amount < money.minimum_value() or amount >= Decimal("1e9"):
         raise LeadError(
             errors.INVALID_VALUE,
             _("La valeur estimée doit être d'au moins %(minimum)s.") % {"minimum": money.money(money.minimum_value())},
