@@ -101,9 +101,9 @@ def fill(*, deposits: int, leads: int) -> None:
         cursor.execute(
             "INSERT INTO leads_lead (campaign_id, merchant_id, influencer_id, status, client_name, client_email,"
             " client_phone, client_email_key, client_phone_key, company, estimated_value, commission,"
-            " influencer_share, currency, source, notes, reserved, feedback, reason, created_at)"
+            " influencer_share, currency, source, notes, feedback, reason, created_at)"
             " SELECT c.id, c.merchant_id, i.id, 'pending', 'Client ' || g, 'c' || g || '@example.com', '',"
-            " 'c' || g || '@example.com', '', '', 300, 30, 9, 'MAD', 'instagram', '', true, '', '',"
+            " 'c' || g || '@example.com', '', '', 300, 30, 9, 'MAD', 'instagram', '', '', '',"
             " now() - interval '80 hours'"
             " FROM generate_series(1, %s) g"
             " JOIN (SELECT id, merchant_id, row_number() OVER (ORDER BY id) - 1 AS n FROM leads_campaign) c"

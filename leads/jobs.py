@@ -136,7 +136,7 @@ def leads_remind(*, now: datetime | None = None) -> int:
 # writes one by one, finding the rows just expired by resolved_at.
 _EXPIRE_POSTGRESQL = """
 WITH expired AS (
-    UPDATE leads_lead SET status = 'expired', reserved = false, resolved_at = %(now)s
+    UPDATE leads_lead SET status = 'expired', resolved_at = %(now)s
     WHERE status = 'pending' AND created_at < %(cutoff)s
     RETURNING id, merchant_id, influencer_id, commission, currency
 ), per_merchant AS (
@@ -212,7 +212,7 @@ def _expiry_reason() -> str:
 
 def _expire_one_by_one(stale, expired, *, now: datetime) -> dict[int, int]:
     """The expiry's writes statement by statement; {influencer id: leads expired}."""
-    if not stale.update(status=Lead.Status.EXPIRED, reserved=False, resolved_at=now):
+    if not stale.update(status=Lead.Status.EXPIRED, resolved_at=now):
         return {}
     # Raw statements get the timestamp as the ORM stores it (SQLite keeps text).
     stamp = connection.ops.adapt_datetimefield_value(now)

@@ -192,8 +192,6 @@ class Lead(models.Model):
     currency = models.CharField(_("devise"), max_length=3, default=CURRENCY)
     source = models.CharField(_("source"), max_length=10, choices=Source)
     notes = models.TextField(_("notes"), blank=True)
-    # Whether the commission is currently held on the deposit.
-    reserved = models.BooleanField(_("commission réservée"), default=True)
     rating = models.PositiveSmallIntegerField(_("note"), null=True, blank=True)
     feedback = models.TextField(_("retour du marchand"), blank=True)
     reason = models.TextField(_("motif"), blank=True)
@@ -235,8 +233,6 @@ class Lead(models.Model):
                 condition=Q(status="pending", resolved_at__isnull=True) | ~Q(status="pending"),
                 name="lead_pending_unresolved",
             ),
-            # Only a pending lead holds a reservation.
-            models.CheckConstraint(condition=Q(reserved=False) | Q(status="pending"), name="lead_reserved_if_pending"),
         ]
 
     def __str__(self) -> str:
@@ -245,6 +241,11 @@ class Lead(models.Model):
     @property
     def platform_share(self):
         return self.commission - self.influencer_share
+
+    @property
+    def reserved(self) -> bool:
+        """Whether its commission is held on the deposit: while, and only while, it is pending."""
+        return self.status == self.Status.PENDING
 
 
 class LeadEvent(models.Model):

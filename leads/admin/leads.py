@@ -159,7 +159,7 @@ class LeadAdmin(admin.ModelAdmin):
                     "commission_display",
                     "influencer_share_display",
                     "platform_share_display",
-                    "reserved",
+                    "reserved_display",
                 )
             },
         ),
@@ -182,7 +182,7 @@ class LeadAdmin(admin.ModelAdmin):
         "commission_display",
         "influencer_share_display",
         "platform_share_display",
-        "reserved",
+        "reserved_display",
         "rating",
         "feedback",
         "reason",
@@ -239,6 +239,10 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.display(description=_("valeur estimée"), ordering="estimated_value")
     def value(self, obj):
         return amount(obj.estimated_value, obj.currency)
+
+    @admin.display(description=_("commission réservée"), boolean=True)
+    def reserved_display(self, obj):
+        return obj.reserved
 
     @admin.display(description=_("commission"), ordering="commission")
     def commission_display(self, obj):
