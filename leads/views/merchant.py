@@ -216,7 +216,10 @@ def campaign_create(request: HttpRequest, merchant: MerchantProfile) -> HttpResp
 def campaign_update(request: HttpRequest, merchant: MerchantProfile, campaign_id: int) -> HttpResponse:
     form = CampaignForm(request.POST)
     if not form.is_valid():
-        error = " ".join(f"{form.fields[name].label} : {' '.join(messages)}" for name, messages in form.errors.items())
+        error = " ".join(
+            _("%(field)s : %(errors)s") % {"field": form.fields[name].label, "errors": " ".join(errors)}
+            for name, errors in form.errors.items()
+        )
         return _campaigns_answer(request, merchant, error=error, editing=(campaign_id, form))
     try:
         campaign = services.campaign_update(merchant=merchant, campaign_id=campaign_id, **form.cleaned_data)
