@@ -27,6 +27,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/tracking/", tracking_api.urls),
     path("tracking/", include("tracking.urls")),
+    # /contact/, the conversation on every /tracking/<number>/ page, /support/...
+    path("", include("support.urls")),
     path("revisions/", include("revisions.urls")),
     path("locations/", include("rentals.urls")),
     path("api/v1/", licenses_api.urls),

@@ -82,8 +82,30 @@ class TrackedService:
         return dict(self.status_choices.choices)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A section another app adds to every tracking page, below the service's own (the
+    support conversation): `load(obj)` returns what `template` shows (as `panel`), or
+    None to show nothing for that object. Loaded for the page only, never for the JSON."""
+
+    key: str
+    template: str
+    load: Callable[[Any], Any]
+
+
 class RegistryError(Exception):
     pass
+
+
+_panels: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    _panels[panel.key] = panel
+
+
+def panels() -> list[Panel]:
+    return list(_panels.values())
 
 
 _services: dict[str, TrackedService] = {}

@@ -58,6 +58,15 @@ class TrackingView:
         """What the customer waits for now that the request is in (confirmation page)."""
         return self.service.expected_delay(self.obj) if self.service.expected_delay else ""
 
+    def panels(self) -> list[tuple[str, Any]]:
+        """The other apps' sections of the page (registry.Panel), as (template, data)."""
+        found = []
+        for panel in registry.panels():
+            data = panel.load(self.obj)
+            if data is not None:
+                found.append((panel.template, data))
+        return found
+
     def as_json(self) -> dict:
         return {
             "tracking_number": self.number,
@@ -65,7 +74,8 @@ class TrackingView:
             "status": self.status,
             "status_label": self.status_label,
             "steps": [{"key": s.key, "label": s.label, "done": s.done, "current": s.current} for s in self.steps],
-            "details": self.details,
+            # Keys starting with "_" are for the page's template only (objects, not JSON).
+            "details": {key: value for key, value in self.details.items() if not key.startswith("_")},
             "quote": self.quote.as_json() if self.quote else None,
             "history": [
                 {"at": h.at.isoformat(), "status": h.status, "label": h.label, "note": h.note} for h in self.history

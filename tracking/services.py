@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
@@ -180,6 +182,8 @@ def status_change_many(
     notify: bool,
     origin: Origin = SYSTEM,
     batch_size: int = 500,
+    fields: dict | None = None,
+    after: Callable[[models.Model], None] | None = None,
 ) -> int:
     """The set-based `status_change` for beat jobs (e.g. rental holds that expire).
 
@@ -187,8 +191,9 @@ def status_change_many(
     FOR UPDATE SKIP LOCKED: a row a member of staff is changing right now is left for
     the next run instead of being overwritten, two runs never claim the same row, and
     a claimed row leaves the queryset, so running the job twice changes nothing. Each
-    row gets its history row and, with `notify`, its e-mail keyed on that row.
-    Returns the number of rows changed.
+    row gets its history row and, with `notify`, its e-mail keyed on that row; `fields`
+    are set in the same UPDATE (a closing date), `after(obj)` runs for each changed row
+    inside its batch's transaction. Returns the number of rows changed.
     """
     model = queryset.model
     service = registry.for_model(model)
@@ -198,14 +203,15 @@ def status_change_many(
         with transaction.atomic():
             batch = list(
                 queryset.filter(status__in=sources)
-                .select_related("tracking")
+                .select_related("tracking", *service.select_related)
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("pk")[:batch_size]
             )
             if not batch:
                 return total
             now = timezone.now()
-            model.objects.filter(pk__in=[obj.pk for obj in batch]).update(status=to_status, updated_at=now)
+            values = {"status": to_status, "updated_at": now, **(fields or {})}
+            model.objects.filter(pk__in=[obj.pk for obj in batch]).update(**values)
             events = TrackingEvent.objects.bulk_create(
                 [
                     _event(item=obj.tracking, from_status=obj.status, to_status=to_status, note=note, origin=origin)
@@ -213,18 +219,26 @@ def status_change_many(
                 ]
             )
             for obj, event in zip(batch, events, strict=True):
-                obj.status, obj.updated_at = to_status, now
+                for name, value in values.items():
+                    setattr(obj, name, value)
                 caching.invalidate(obj.tracking.number)
                 if notify:
                     status_notify(obj=obj, event=event)
+                if after is not None:
+                    after(obj)
         total += len(batch)
         if len(batch) < batch_size:
             return total
 
 
-def event_record(*, obj: models.Model, note: str | Note, origin: Origin = SYSTEM) -> TrackingEvent:
-    """A history row without a status change (e.g. a message to the customer)."""
-    return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
+def event_record(
+    *, obj: models.Model, note: str | Note, origin: Origin = SYSTEM, internal: bool = False
+) -> TrackingEvent:
+    """A history row without a status change (e.g. a message to the customer; with
+    `internal`, a staff-only row such as an assignment)."""
+    return _record(
+        item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin, internal=internal
+    )
 
 
 # Never changed through a field edit: status has its transitions, the tracking number

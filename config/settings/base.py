@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "licenses",
     "notifications",
     "leads",
+    "support",
     "payments",
 ]
 
@@ -139,7 +140,7 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Prefixes held for services that are not built yet, so no other service can claim them.
-TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "TCK", "HST"]
+TRACKING_RESERVED_PREFIXES = ["CAR", "PCE", "HST"]
 # The hot paths' few queries (tracking lookups, the license state) are prepared on the
 # server once per connection (core.db). Turn off behind a connection pooler in
 # transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
@@ -254,6 +255,26 @@ COMPANY_RC = env.str("COMPANY_RC", default="")
 # Who receives the daily leads report (comma-separated); default: active superusers.
 LEADS_REPORT_RECIPIENTS = env.list("LEADS_REPORT_RECIPIENTS", default=[])
 
+# --- Support (tickets TCK-, contact form, conversations on tracking pages) ---
+# First response due after creation, per priority: "Nh" (clock hours) or "Nbd" (business
+# days: the same time on the N-th next working day, SUPPORT_BUSINESS_DAYS, 0 = Monday).
+SUPPORT_FIRST_RESPONSE_TARGETS = {
+    "urgent": env.str("SUPPORT_FIRST_RESPONSE_URGENT", default="1h"),
+    "high": env.str("SUPPORT_FIRST_RESPONSE_HIGH", default="4h"),
+    "normal": env.str("SUPPORT_FIRST_RESPONSE_NORMAL", default="1bd"),
+    "low": env.str("SUPPORT_FIRST_RESPONSE_LOW", default="3bd"),
+}
+SUPPORT_BUSINESS_DAYS = env.list("SUPPORT_BUSINESS_DAYS", cast=int, default=[0, 1, 2, 3, 4])
+# A resolved ticket nobody answers closes itself after this many days (beat, nightly).
+SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)
+# Who is e-mailed about new tickets and customer replies nobody is assigned to
+# (comma-separated); default: active staff holding support.change_ticket.
+SUPPORT_STAFF_EMAILS = env.list("SUPPORT_STAFF_EMAILS", default=[])
+# Attachments (images and PDF, checked by content; images lose their EXIF/GPS data).
+SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+SUPPORT_ATTACHMENT_MAX_FILES = env.int("SUPPORT_ATTACHMENT_MAX_FILES", default=5)
+SUPPORT_IMAGE_MAX_SIDE = env.int("SUPPORT_IMAGE_MAX_SIDE", default=2000)
+
 # --- Online payments (payments app: Stripe Checkout; later CMI) ---
 # Without keys (the demo, or a platform that takes no online payment) the domains say
 # "online payment not configured" and staff record bank transfers in admin instead:
@@ -277,6 +298,13 @@ ACCOUNT_LOGIN_RATE_PER_IP = env.str("ACCOUNT_LOGIN_RATE_PER_IP", default="50/h")
 ACCOUNT_LOGIN_RATE_PER_USER = env.str("ACCOUNT_LOGIN_RATE_PER_USER", default="10/15m")
 # Password reset requests (each sends an e-mail) per client IP.
 ACCOUNT_PASSWORD_RESET_RATE_PER_IP = env.str("ACCOUNT_PASSWORD_RESET_RATE_PER_IP", default="10/h")
+# Support: tickets created per e-mail (contact form, API) and every attempt per IP (a
+# cap that a carrier's shared IP does not reach); messages on a tracking page per number
+# and per IP.
+SUPPORT_TICKET_RATE_PER_EMAIL = env.str("SUPPORT_TICKET_RATE_PER_EMAIL", default="5/h")
+SUPPORT_TICKET_RATE_PER_IP = env.str("SUPPORT_TICKET_RATE_PER_IP", default="20/h")
+SUPPORT_MESSAGE_RATE_PER_NUMBER = env.str("SUPPORT_MESSAGE_RATE_PER_NUMBER", default="20/h")
+SUPPORT_MESSAGE_RATE_PER_IP = env.str("SUPPORT_MESSAGE_RATE_PER_IP", default="60/h")
 # Counters live in the shared cache (Redis), so every worker and server sees one count.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.views.ratelimited"
@@ -334,6 +362,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Yesterday's figures to staff at 09:00; pending leads past LEADS_EXPIRE_HOURS at 23:00.
     "leads-daily-report": {"task": "leads.daily_report", "schedule": crontab(hour=9, minute=0)},
     "leads-expire-pending": {"task": "leads.expire_pending", "schedule": crontab(hour=23, minute=0)},
+    # Resolved tickets past SUPPORT_AUTO_CLOSE_DAYS close themselves (hourly: at most an
+    # hour late, and each run has little to do).
+    "support-close-resolved": {"task": "support.close_resolved", "schedule": crontab(minute=20)},
     # Nightly database dump to BACKUP_DIR, with rotation (manage.py backup does the same).
     "core-backup-database": {
         "task": "core.backup_database",

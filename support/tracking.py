@@ -1,0 +1,76 @@
+"""How tickets appear in unified tracking (registered from SupportConfig.ready)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from tracking.registry import Customer, Step, TrackedService
+
+from .models import Ticket
+
+S = Ticket.Status
+
+# The one place that says which status may follow which. A customer's reply reopens a
+# ticket waiting for them or resolved (support.services); a closed ticket is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.OPEN: frozenset({S.IN_PROGRESS, S.WAITING, S.RESOLVED, S.CLOSED}),
+    S.IN_PROGRESS: frozenset({S.OPEN, S.WAITING, S.RESOLVED, S.CLOSED}),
+    S.WAITING: frozenset({S.OPEN, S.IN_PROGRESS, S.RESOLVED, S.CLOSED}),
+    S.RESOLVED: frozenset({S.OPEN, S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+STEPS = (
+    Step("recu", _("Reçu"), frozenset({S.OPEN})),
+    Step("en_cours", _("En cours"), frozenset({S.IN_PROGRESS, S.WAITING})),
+    Step("resolu", _("Résolu"), frozenset({S.RESOLVED})),
+    Step("ferme", _("Fermé"), frozenset({S.CLOSED})),
+)
+
+NOTES = {
+    "ticket.created": _("Ticket créé."),
+    "ticket.reopened": _("Réouvert par la réponse du client."),
+    "ticket.answered": _("L'équipe a répondu."),
+    "ticket.auto_closed": _("Fermé automatiquement %(days)s jours après sa résolution."),
+    "ticket.assigned": _("Assigné à %(name)s."),
+    "ticket.unassigned": _("Plus assigné."),
+}
+
+
+def details(ticket: Ticket) -> dict:
+    from .selectors import public_details
+
+    return public_details(ticket)
+
+
+def conversation_panel(obj):
+    """The conversation on a tracking page: a ticket's own, or the one about another
+    request (a revision, a rental...)."""
+    from .selectors import conversation_context, item_conversation, public_thread
+
+    number = obj.tracking.number
+    if isinstance(obj, Ticket):
+        return conversation_context(number=number, ticket=obj, thread=public_thread(obj))
+    return conversation_context(number=number, conversation=item_conversation(item_id=obj.tracking_id, number=number))
+
+
+def customer(ticket: Ticket) -> Customer:
+    return Customer(name=ticket.customer_name, email=ticket.customer_email, phone=ticket.customer_phone)
+
+
+SERVICE = TrackedService(
+    prefix="TCK",
+    label=_("Ticket support"),
+    model=Ticket,
+    template="support/_tracking.html",
+    status_choices=Ticket.Status,
+    transitions=TRANSITIONS,
+    steps=STEPS,
+    details=details,
+    select_related=("related_item",),
+    status_email="support/email/status",
+    customer=customer,
+    notes=NOTES,
+    request_url="support:contact",
+    description=_("Une question, un problème : écrivez-nous, suivez la réponse avec votre numéro."),
+)

@@ -1,0 +1,254 @@
+"""Public doors of support: the contact form, the conversation on every tracking page
+(post a message, refresh the thread) and the attachments a number holder may open."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import limits
+from core.errors import DomainError, RateLimited
+from core.origin import Origin
+from core.views import form_rate_limited, ratelimited
+from tracking.selectors import find_tracked
+from tracking.shortcuts import find_or_refuse, not_found, remember_number, throttled_read
+
+from .forms import ContactForm, MessageForm
+from .models import Attachment, Ticket
+from .selectors import conversation_context, item_conversation, public_attachment, public_thread
+from .services import message_add, ticket_create, ticket_follow_up, tracking_question
+
+logger = logging.getLogger(__name__)
+
+TICKET_IP_GROUP = "support:ticket:ip"
+TICKET_EMAIL_GROUP = "support:ticket:email"
+MESSAGE_NUMBER_GROUP = "support:message:number"
+MESSAGE_IP_GROUP = "support:message:ip"
+
+
+def form_error(form, exc: DomainError) -> None:
+    """A service's refusal shown on the field it is about (or above the form)."""
+    field = exc.details.get("field") if exc.details else None
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def ticket_attempt(request: HttpRequest) -> None:
+    """Every ticket creation attempt from this IP, valid or not (a flood cap high enough
+    for a carrier's shared IP), shared by the contact form and the API."""
+    limits.enforce(
+        request,
+        group=TICKET_IP_GROUP,
+        rate=settings.SUPPORT_TICKET_RATE_PER_IP,
+        message=_(
+            "Trop de messages envoyés depuis votre connexion. Réessayez dans %(wait)s : votre texte est conservé."
+        ),
+    )
+
+
+def ticket_check_email(request: HttpRequest, email: str) -> None:
+    limits.check(
+        request,
+        group=TICKET_EMAIL_GROUP,
+        rate=settings.SUPPORT_TICKET_RATE_PER_EMAIL,
+        ident=email.strip().lower(),
+        message=_(
+            "Vous nous avez déjà écrit plusieurs fois avec cet e-mail. "
+            "Réessayez dans %(wait)s : votre texte est conservé."
+        ),
+    )
+
+
+def ticket_count_email(request: HttpRequest, email: str) -> None:
+    limits.count(
+        request, group=TICKET_EMAIL_GROUP, rate=settings.SUPPORT_TICKET_RATE_PER_EMAIL, ident=email.strip().lower()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    template = "support/contact.html"
+    user = request.user if request.user.is_authenticated else None
+    if request.method != "POST":
+        initial = {"name": user.get_full_name(), "email": user.email} if user else {}
+        return render(request, template, {"form": ContactForm(initial=initial)})
+    form = ContactForm(request.POST, request.FILES)
+    context = {"form": form}
+    try:
+        ticket_attempt(request)
+        if form.is_bot:
+            # Looks like a success to the bot; nothing is created or sent.
+            logger.info("contact form honeypot filled from %s", Origin.from_request(request).ip)
+            return render(request, "support/contact_sent.html", {"number": None})
+        if not form.is_valid():
+            return render(request, template, context, status=400)
+        ticket_check_email(request, form.cleaned_data["email"])
+    except RateLimited as exc:
+        return form_rate_limited(request, template, context, exc)
+    data = form.cleaned_data
+    try:
+        ticket = ticket_create(
+            subject=data["subject"],
+            message=data["message"],
+            category=data["category"],
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            user=user,
+            source=Ticket.Source.CONTACT,
+            files=data["files"],
+            origin=Origin.from_request(request),
+        )
+    except DomainError as exc:
+        form_error(form, exc)
+        return render(request, template, context, status=400)
+    ticket_count_email(request, data["email"])
+    number = ticket.tracking.number
+    return remember_number(request, redirect("tracking:confirmation", number=number), number)
+
+
+# --- the conversation on a tracking page ---------------------------------------------
+
+
+def _conversation_context(found, *, form=None, sent: bool = False) -> dict:
+    """What the conversation templates show as `panel` (the same as the cached page's)."""
+    obj = found.obj
+    if isinstance(obj, Ticket):
+        return conversation_context(number=found.number, ticket=obj, thread=public_thread(obj), form=form, sent=sent)
+    conversation = item_conversation(item_id=obj.tracking_id, number=found.number)
+    return conversation_context(number=found.number, conversation=conversation, form=form, sent=sent)
+
+
+def _conversation_response(request, found, *, form=None, sent=False, status=200) -> HttpResponse:
+    return render(
+        request, "support/_panel.html", {"panel": _conversation_context(found, form=form, sent=sent)}, status=status
+    )
+
+
+def _message_limits(request: HttpRequest, number: str) -> None:
+    message = _("Trop de messages envoyés. Réessayez dans %(wait)s : votre texte est conservé.")
+    limits.enforce(
+        request,
+        group=MESSAGE_NUMBER_GROUP,
+        rate=settings.SUPPORT_MESSAGE_RATE_PER_NUMBER,
+        ident=number,
+        message=message,
+    )
+    limits.enforce(request, group=MESSAGE_IP_GROUP, rate=settings.SUPPORT_MESSAGE_RATE_PER_IP, message=message)
+
+
+@require_POST
+def message_post(request: HttpRequest, number: str) -> HttpResponse:
+    """A message from the page of `number`: a reply on a ticket's page (or, once it is
+    closed, a new ticket following it), a question on any other request's page."""
+    found = find_or_refuse(request, number, find=find_tracked)
+    if isinstance(found, HttpResponse):
+        return found
+    htmx = request.headers.get("HX-Request") == "true"
+    form = MessageForm(request.POST, request.FILES)
+
+    def refused(status: int) -> HttpResponse:
+        if htmx:
+            # htmx swaps only 2xx answers: the form comes back with its errors and the text.
+            response = _conversation_response(request, found, form=form)
+            response["HX-Retarget"] = "#conversation"
+            return response
+        context = {"panel": _conversation_context(found, form=form)}
+        return render(request, "support/message_page.html", context, status=status)
+
+    try:
+        _message_limits(request, found.number)
+    except RateLimited as exc:
+        if not htmx:
+            return ratelimited(request, exc)
+        form.add_error(None, exc.message)
+        response = refused(429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if not form.is_valid():
+        return refused(400)
+    origin = Origin.from_request(request)
+    user = request.user if request.user.is_authenticated else None
+    body, files = form.cleaned_data["body"], form.cleaned_data["files"]
+    try:
+        if isinstance(found.obj, Ticket):
+            if found.obj.is_closed and request.POST.get("follow_up") == "1":
+                follower = ticket_follow_up(ticket=found.obj, message=body, user=user, origin=origin)
+                messages.success(
+                    request, _("Nouveau ticket ouvert : %(number)s.") % {"number": follower.tracking.number}
+                )
+                response = redirect("tracking:detail", number=follower.tracking.number)
+                if htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = follower.get_absolute_url()
+                return remember_number(request, response, follower.tracking.number)
+            message_add(ticket=found.obj, body=body, side=Ticket.Side.CUSTOMER, author=user, files=files, origin=origin)
+        else:
+            tracking_question(
+                item=found.obj.tracking,
+                customer=found.service.customer(found.obj) if found.service.customer else None,
+                body=body,
+                files=files,
+                user=user,
+                origin=origin,
+            )
+    except DomainError as exc:
+        form_error(form, exc)
+        return refused(409 if exc.code == "TICKET_CLOSED" else 400)
+    if htmx:
+        return _conversation_response(request, found, sent=True)
+    messages.success(request, _("Message envoyé. Nous vous répondons ici et par e-mail."))
+    return redirect(found.obj.get_absolute_url() + "#conversation")
+
+
+@require_GET
+@cache_control(private=True, no_store=True)
+def thread(request: HttpRequest, number: str) -> HttpResponse:
+    """The thread alone, for the page's refresh every few seconds (htmx)."""
+    read = throttled_read(request, number)
+    if isinstance(read, HttpResponse):
+        return read
+    found = find_tracked(raw_number=number)
+    if found is None or found.number != number:
+        return not_found(request, number)
+    return render(request, "support/_thread.html", {"panel": _conversation_context(found)})
+
+
+@require_GET
+def public_attachment_view(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+    read = throttled_read(request, number)
+    if isinstance(read, HttpResponse):
+        return read
+    attachment = public_attachment(number=number, attachment_id=attachment_id)
+    if attachment is None:
+        return not_found(request, number)
+    return _serve(request, attachment)
+
+
+def _serve(request: HttpRequest, attachment: Attachment) -> HttpResponse:
+    try:
+        file = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    from core.files import file_response
+
+    # PDFs and images only (checked by content on upload): shown inline, never run.
+    return file_response(request, file=file, content_type=attachment.content_type, filename=attachment.name)
+
+
+@require_GET
+@login_required
+@permission_required("support.view_ticket", raise_exception=True)
+def staff_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Any attachment, internal notes' included, for staff who may view tickets."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return _serve(request, get_object_or_404(Attachment, pk=attachment_id))
