@@ -115,6 +115,10 @@ class MessageInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # The conversation is part of the ticket: whoever may view the ticket reads it.
+        return request.user.has_perm("support.view_ticket")
+
     @admin.display(description=_("date"))
     def when(self, obj):
         return date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
