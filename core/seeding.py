@@ -30,3 +30,14 @@ def table(items: list[DemoItem], headers: tuple[str, str, str, str]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * len(headers[3]))
     return "\n".join(lines)
+
+
+def demo_password() -> str:
+    """The demo accounts' password: DEMO_LEADS_PASSWORD, else "demo1234" on a local demo
+    (DEBUG), else a random one (printed by seed_demo)."""
+    import os
+    import secrets
+
+    from django.conf import settings
+
+    return os.environ.get("DEMO_LEADS_PASSWORD") or ("demo1234" if settings.DEBUG else secrets.token_urlsafe(10))

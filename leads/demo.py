@@ -5,8 +5,6 @@ has no keys for). Idempotent: a second run creates nothing."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.seeding import DemoSeed
+from core.seeding import DemoSeed, demo_password
 
 from . import jobs, services
 from .accounts import merchant_create
@@ -30,7 +28,7 @@ INFLUENCERS = {"influenceur": ("Sara Alaoui", "Sara", "Alaoui"), "influenceur2":
 
 
 def _password() -> str:
-    return os.environ.get("DEMO_LEADS_PASSWORD") or ("demo1234" if settings.DEBUG else secrets.token_urlsafe(10))
+    return demo_password()
 
 
 def _user(username: str, first: str, last: str, password: str):

@@ -54,6 +54,29 @@ def conversation_panel(obj):
     return conversation_context(number=number, conversation=item_conversation(item_id=obj.tracking_id, number=number))
 
 
+def expected_delay(ticket: Ticket) -> str:
+    """The first-response target of its priority, for the confirmation page."""
+    from django.conf import settings
+    from django.utils.translation import ngettext
+
+    from .targets import parse
+
+    amount, unit = parse(settings.SUPPORT_FIRST_RESPONSE_TARGETS[ticket.priority])
+    if unit == "h":
+        text = ngettext(
+            "Notre équipe vous répond sous %(n)s heure, ici et par e-mail.",
+            "Notre équipe vous répond sous %(n)s heures, ici et par e-mail.",
+            amount,
+        )
+    else:
+        text = ngettext(
+            "Notre équipe vous répond sous %(n)s jour ouvré, ici et par e-mail.",
+            "Notre équipe vous répond sous %(n)s jours ouvrés, ici et par e-mail.",
+            amount,
+        )
+    return text % {"n": amount}
+
+
 def customer(ticket: Ticket) -> Customer:
     return Customer(name=ticket.customer_name, email=ticket.customer_email, phone=ticket.customer_phone)
 
@@ -72,5 +95,6 @@ SERVICE = TrackedService(
     customer=customer,
     notes=NOTES,
     request_url="support:contact",
+    expected_delay=expected_delay,
     description=_("Une question, un problème : écrivez-nous, suivez la réponse avec votre numéro."),
 )
