@@ -104,9 +104,12 @@ def conversation_context(
 ) -> dict:
     """What the conversation templates show (`panel`): on a ticket's page its thread, on
     another request's page the conversation about it; with the message form."""
+    from django.conf import settings
+
     from .forms import MessageForm
 
     return {
+        "poll_seconds": settings.SUPPORT_THREAD_POLL_SECONDS,
         "number": number,
         "ticket": ticket,
         "panel": conversation,

@@ -274,6 +274,8 @@ SUPPORT_STAFF_EMAILS = env.list("SUPPORT_STAFF_EMAILS", default=[])
 SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 SUPPORT_ATTACHMENT_MAX_FILES = env.int("SUPPORT_ATTACHMENT_MAX_FILES", default=5)
 SUPPORT_IMAGE_MAX_SIDE = env.int("SUPPORT_IMAGE_MAX_SIDE", default=2000)
+# A tracking page's conversation refreshes itself this often (htmx), while it is visible.
+SUPPORT_THREAD_POLL_SECONDS = env.int("SUPPORT_THREAD_POLL_SECONDS", default=15)
 
 # --- Online payments (payments app: Stripe Checkout; later CMI) ---
 # Without keys (the demo, or a platform that takes no online payment) the domains say
