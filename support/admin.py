@@ -105,6 +105,7 @@ class MessageInline(admin.TabularInline):
     fields = ("when", "who", "text", "files")
     readonly_fields = fields
     verbose_name_plural = _("conversation")
+    classes = ("read-only-rows",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author").prefetch_related("attachments")
@@ -212,7 +213,7 @@ class TicketAdmin(TrackedAdminMixin, admin.ModelAdmin):
             _("Délais"),
             {"fields": ("created_at", "first_response_due_at", "first_response_at", "resolved_at", "closed_at")},
         ),
-        (_("Historique"), {"fields": ("history_table",)}),
+        (_("Historique"), {"fields": ("history_table",), "classes": ("collapse",)}),
     )
 
     def has_add_permission(self, request):
