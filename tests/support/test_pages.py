@@ -313,3 +313,25 @@ def test_staff_without_the_permission_get_the_styled_403(client, django_user_mod
     client.force_login(clerk)
     ticket = make_ticket()
     assert client.get(f"/admin/support/ticket/{ticket.pk}/repondre/").status_code == 403
+
+
+def test_the_admin_list_costs_the_same_queries_whatever_the_number_of_tickets(agent_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert agent_client.get("/admin/support/ticket/").status_code == 200
+        return len(captured)
+
+    def add(count: int) -> None:
+        for i in range(count):
+            ticket = make_ticket(subject=f"Ticket {i}")
+            staff_reply(ticket, "Réponse", author=agent_client.user)
+            services.ticket_assign(ticket=ticket, assignee=agent_client.user)
+
+    add(1)
+    list_queries()  # the session and content types, once
+    one = list_queries()
+    add(9)
+    assert list_queries() == one <= 12
