@@ -32,7 +32,8 @@ def _csrf(html: str) -> str:
 def test_a_cached_tracking_page_costs_no_query(client, django_assert_num_queries, django_capture_on_commit_callbacks):
     revision = make_quoted_revision()
     number = revision.tracking.number
-    with django_assert_num_queries(2):  # built: the request and its history, in one round trip
+    # built: the request and its history in one round trip, then its photos and videos
+    with django_assert_num_queries(3):
         first = client.get(f"/tracking/{number}/").content.decode()
     with django_assert_num_queries(0):
         second = client.get(f"/tracking/{number}/").content.decode()

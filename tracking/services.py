@@ -222,9 +222,14 @@ def status_change_many(
             return total
 
 
-def event_record(*, obj: models.Model, note: str | Note, origin: Origin = SYSTEM) -> TrackingEvent:
-    """A history row without a status change (e.g. a message to the customer)."""
-    return _record(item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin)
+def event_record(
+    *, obj: models.Model, note: str | Note, origin: Origin = SYSTEM, internal: bool = False
+) -> TrackingEvent:
+    """A history row without a status change (e.g. a message to the customer; with
+    `internal`, a staff-only row such as a photo added). Drops the cached page and JSON."""
+    return _record(
+        item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin, internal=internal
+    )
 
 
 # Never changed through a field edit: status has its transitions, the tracking number
