@@ -5,7 +5,9 @@ accept, made again once answered)."""
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
+import reportlab
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -117,15 +119,21 @@ DEMO_PHOTOS = [
 ]
 
 
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    # Bitstream Vera, which ReportLab ships (Pillow's own default font has no accents).
+    return ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "VeraBd.ttf"), size)
+
+
 def _photo(text: str, colour: str) -> ContentFile:
+    """A 1200 × 900 picture: a brake disc, roughly, and the caption on two lines."""
     image = Image.new("RGB", (1200, 900), colour)
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((60, 60, 1140, 840), radius=40, outline="white", width=8)
-    draw.ellipse((450, 210, 750, 510), outline="white", width=24)  # a brake disc, roughly
-    draw.ellipse((560, 320, 640, 400), fill="white")
-    font = ImageFont.load_default(size=52)
-    width = draw.textlength(text, font=font)
-    draw.text(((1200 - width) / 2, 620), text, fill="white", font=font)
+    draw.ellipse((450, 170, 750, 470), outline="white", width=24)
+    draw.ellipse((560, 280, 640, 360), fill="white")
+    for line, size, top in zip(text.split(" — "), (72, 52), (560, 670), strict=False):
+        font = _font(size)
+        draw.text(((1200 - draw.textlength(line, font=font)) / 2, top), line, fill="white", font=font)
     out = BytesIO()
     image.save(out, "JPEG", quality=85)
     return ContentFile(out.getvalue(), name="demo.jpg")

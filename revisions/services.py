@@ -362,15 +362,16 @@ def revision_media_add(
         media.size = web.size
         with Image.open(web) as decoded:  # the header only
             media.width, media.height = decoded.size
-        media.file.save(web.name, web, save=False)
-        media.thumbnail.save(thumbnail.name, thumbnail, save=False)
+        stored = [(media.file, web.name, web), (media.thumbnail, thumbnail.name, thumbnail)]
     else:
         media.kind = RevisionMedia.Kind.VIDEO
         media.content_type = content_type
         media.size = file.size
         file.seek(0)
-        media.file.save(f"{secrets.token_urlsafe(16)}.{uploads.EXTENSIONS[content_type]}", file, save=False)
+        stored = [(media.file, f"{secrets.token_urlsafe(16)}.{uploads.EXTENSIONS[content_type]}", file)]
     try:
+        for field_file, name, content in stored:
+            field_file.save(name, content, save=False)
         with transaction.atomic():
             # Two uploads at once may take the same position: the order then falls back
             # on the id, which is the order they were saved in.
