@@ -26,6 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/tracking/", tracking_api.urls),
+    # A revision's photos and videos, under its tracking page (/tracking/<NUMBER>/medias/<id>/).
+    path("tracking/", include("revisions.media_urls")),
     path("tracking/", include("tracking.urls")),
     # /contact/, the conversation on every /tracking/<number>/ page, /support/...
     path("", include("support.urls")),

@@ -4,17 +4,28 @@ accept, made again once answered)."""
 
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
 
+import reportlab
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw, ImageFont
 
 from core.origin import SYSTEM
 from core.seeding import DemoItem, DemoSeed
 
-from .models import Revision
+from .models import Revision, RevisionMedia
 from .quote_links import quote_link_url, quote_token
-from .services import revision_create, revision_quote_decide, revision_quote_send, revision_status_change
+from .services import (
+    revision_create,
+    revision_media_add,
+    revision_quote_decide,
+    revision_quote_send,
+    revision_status_change,
+)
 from .tracking import SERVICE
 
 QUOTE_EMAIL = "demo.rev.quote@example.com"
@@ -100,6 +111,41 @@ def _create(email, name, phone, make, model, year, plate, km, problem, stage) ->
     return revision
 
 
+# The work in progress has its pictures, drawn here (no file ships with the demo).
+DEMO_PHOTOS = [
+    (RevisionMedia.Label.DIAGNOSTIC, "Diagnostic — plaquettes usées", "#b42318"),
+    (RevisionMedia.Label.BEFORE, "Avant intervention — disque avant", "#7a5a00"),
+    (RevisionMedia.Label.AFTER, "Après intervention — plaquettes neuves", "#127a43"),
+]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    # Bitstream Vera, which ReportLab ships (Pillow's own default font has no accents).
+    return ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "VeraBd.ttf"), size)
+
+
+def _photo(text: str, colour: str) -> ContentFile:
+    """A 1200 × 900 picture: a brake disc, roughly, and the caption on two lines."""
+    image = Image.new("RGB", (1200, 900), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((60, 60, 1140, 840), radius=40, outline="white", width=8)
+    draw.ellipse((450, 170, 750, 470), outline="white", width=24)
+    draw.ellipse((560, 280, 640, 360), fill="white")
+    for line, size, top in zip(text.split(" — "), (72, 52), (560, 670), strict=False):
+        font = _font(size)
+        draw.text(((1200 - draw.textlength(line, font=font)) / 2, top), line, fill="white", font=font)
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return ContentFile(out.getvalue(), name="demo.jpg")
+
+
+def _add_photos(revision: Revision) -> None:
+    if revision.media.exists():  # seeded before: nothing again
+        return
+    for label, text, colour in DEMO_PHOTOS:
+        revision_media_add(revision=revision, file=_photo(text, colour), label=label, caption=text, origin=SYSTEM)
+
+
 def _existing(email: str, stage: str) -> Revision | None:
     found = Revision.objects.select_related("tracking").filter(client_email=email).order_by("-pk")
     if stage == "quote":
@@ -116,7 +162,7 @@ def _validity_cutoff():
 HINTS = {
     "quote": _("devis à accepter : ouvrez le lien ci-dessous"),
     "new": _("demande reçue : envoyez son devis dans l'admin (Révisions → Valider le devis)"),
-    "progress": _("travaux en cours : terminez-les dans l'admin (Changer le statut)"),
+    "progress": _("travaux en cours, avec leurs photos : terminez-les dans l'admin (Changer le statut)"),
 }
 
 
@@ -125,6 +171,8 @@ def seed() -> DemoSeed:
     for row in DEMO:
         email, stage = row[0], row[-1]
         revision = _existing(email, stage) or _create(*row)
+        if stage == "progress":
+            _add_photos(revision)
         result.items.append(
             DemoItem(
                 number=revision.tracking.number,

@@ -1,13 +1,14 @@
 from decimal import ROUND_DOWN, Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ClientFieldsMixin, date_input, no_earlier_than_today
 from core.money import CURRENCY_CHOICES, CURRENCY_SYMBOLS, ZERO_DECIMAL_CURRENCIES, format_money
 
-from .models import Revision
+from .models import Revision, RevisionMedia
 from .quote_links import MAX_TOKEN_LENGTH
 
 
@@ -103,3 +104,51 @@ class QuoteDecisionForm(forms.Form):
     token = forms.CharField(max_length=MAX_TOKEN_LENGTH)
     # The accept confirmation step was shown and confirmed.
     confirm = forms.BooleanField(required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one <input type=file multiple>; cleaned to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(one, initial) for one in files]
+
+
+class MediaUploadForm(forms.Form):
+    """Staff attach photos and videos to a revision (admin). The files are only handed
+    to revisions.services.revision_media_add, which decides their type by content."""
+
+    files = MultipleFileField(
+        label=_("Photos ou vidéos"),
+        help_text=_(
+            "Photos JPEG, PNG ou WebP (%(image)s Mo au plus), vidéos MP4 ou WebM (%(video)s Mo au plus). "
+            "Plusieurs fichiers à la fois possibles."
+        ),
+        widget=MultipleFileInput(
+            # A hint for the file picker only. Without HEIC listed, iPhones send their
+            # photos as JPEG.
+            attrs={"accept": "image/jpeg,image/png,image/webp,video/mp4,video/webm,video/quicktime"}
+        ),
+    )
+    label = forms.ChoiceField(label=_("Étiquette"), choices=RevisionMedia.Label.choices)
+    caption = forms.CharField(
+        label=_("Légende"),
+        required=False,
+        max_length=200,
+        help_text=_("Facultative, la même pour chaque fichier envoyé ensemble. Visible par le client."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text %= {
+            "image": settings.REVISION_MEDIA_IMAGE_MAX_BYTES // 2**20,
+            "video": settings.REVISION_MEDIA_VIDEO_MAX_BYTES // 2**20,
+        }

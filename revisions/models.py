@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.money import CURRENCY_CHOICES
@@ -81,3 +82,65 @@ class Revision(Trackable):
     @property
     def vehicle_label(self) -> str:
         return f"{self.vehicle_make} {self.vehicle_model} ({self.vehicle_year})"
+
+
+def media_path(instance: "RevisionMedia", filename: str) -> str:
+    """revisions/<folder of the revision>/<random name>: the folder is a keyed hash of
+    the tracking number (all of a revision's files together, yet the number cannot be
+    read from the path nor the path guessed from the number), the name the random one
+    core.uploads gave the file; never the name it was uploaded with."""
+    folder = salted_hmac("revisions.media.folder", instance.revision.tracking.number).hexdigest()[:20]
+    return f"revisions/{folder}/{filename}"
+
+
+class RevisionMedia(models.Model):
+    """A photo or a short video staff attach to a revision (the diagnostic, before and
+    after the work), shown on the public tracking page. Added and removed through
+    revisions.services (the file checked by its content, photos re-encoded without
+    their metadata), never saved from a form as uploaded."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Vidéo")
+
+    class Label(models.TextChoices):
+        DIAGNOSTIC = "diagnostic", _("Diagnostic")
+        BEFORE = "before", _("Avant intervention")
+        AFTER = "after", _("Après intervention")
+        OTHER = "other", _("Autre")
+
+    # Indexed with the position below (the page reads a revision's media in order).
+    revision = models.ForeignKey(
+        Revision, on_delete=models.CASCADE, related_name="media", verbose_name=_("révision"), db_index=False
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    label = models.CharField(_("étiquette"), max_length=20, choices=Label.choices, default=Label.DIAGNOSTIC)
+    caption = models.CharField(_("légende"), max_length=200, blank=True)
+    # The web-size photo (re-encoded) or the video as uploaded.
+    file = models.FileField(_("fichier"), upload_to=media_path, max_length=200)
+    # Photos only (about 480 px); a video shows a play icon.
+    thumbnail = models.FileField(_("miniature"), upload_to=media_path, max_length=200, blank=True)
+    # Decided from the content when it was uploaded (core.uploads.sniff), sent as is.
+    content_type = models.CharField(_("type de contenu"), max_length=50)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    width = models.PositiveIntegerField(_("largeur (px)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("hauteur (px)"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ajouté par"),
+    )
+
+    class Meta:
+        verbose_name = _("photo ou vidéo")
+        verbose_name_plural = _("photos et vidéos")
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["revision", "position"], name="revision_media_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_label_display()}"

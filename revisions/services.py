@@ -1,3 +1,5 @@
+import logging
+import secrets
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -5,23 +7,35 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from PIL import Image
 
+from core import uploads
 from core.errors import DomainError
 from core.money import Money, quantize
 from core.notify import notify_email, notify_sms, text_lines, tracking_url
 from core.origin import SYSTEM, Origin
 from tracking.notes import Note
-from tracking.services import status_change, status_transition, tracked_fields_update, tracked_item_allocate
+from tracking.services import (
+    event_record,
+    status_change,
+    status_transition,
+    tracked_fields_update,
+    tracked_item_allocate,
+)
 
-from .models import Revision
+from .models import Revision, RevisionMedia
 from .quote_links import quote_link_url, quote_link_version
 from .tracking import expected_delay
 
 S = Revision.Status
+logger = logging.getLogger(__name__)
 
 
 class RevisionError(DomainError):
@@ -288,3 +302,117 @@ def revision_update(*, revision: Revision, changes: dict, origin: Origin) -> Rev
         cleaned["vehicle_plate"] = cleaned["vehicle_plate"].strip().upper()
     tracked_fields_update(obj=revision, changes=cleaned, editable=REVISION_EDITABLE, origin=origin)
     return revision
+
+
+# --- Photos and videos -------------------------------------------------------------
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+VIDEO_TYPES = frozenset({"video/mp4", "video/webm"})
+MEDIA_TYPES = IMAGE_TYPES | VIDEO_TYPES
+THUMBNAIL_SIDE = 480
+
+
+def _media_note(key: str, media: RevisionMedia) -> Note:
+    return Note(key, {"kind": media.kind, "label": media.label, "caption": media.caption})
+
+
+def _media_locked(media: RevisionMedia):
+    rows = RevisionMedia.objects.select_for_update(of=("self",)).select_related("revision__tracking")
+    return rows.filter(pk=media.pk)
+
+
+def _files_delete(*names: str) -> None:
+    """Remove stored files; a file already gone, or a storage that fails, is logged:
+    the row is what the page shows, an orphan file only costs space."""
+    for name in names:
+        if not name:
+            continue
+        try:
+            default_storage.delete(name)
+        except Exception:  # any storage backend's error
+            logger.exception("revision media file not deleted: %s", name)
+
+
+def revision_media_add(
+    *, revision: Revision, file: File, label: str, caption: str = "", origin: Origin
+) -> RevisionMedia:
+    """Attach a photo or a video to `revision`, decided by its content (core.uploads):
+    a JPEG, PNG or WebP photo (REVISION_MEDIA_IMAGE_MAX_BYTES) is stored re-encoded at
+    REVISION_MEDIA_IMAGE_MAX_SIDE without its metadata (GPS position...), with a
+    thumbnail; an MP4 or WebM video (REVISION_MEDIA_VIDEO_MAX_BYTES) is stored as sent;
+    anything else is refused (UploadRefused). Leaves a staff-only history row; the
+    tracking page and JSON show it once committed."""
+    sniffed = uploads.sniff(file)
+    if sniffed in IMAGE_TYPES:
+        max_bytes = settings.REVISION_MEDIA_IMAGE_MAX_BYTES
+    else:  # a video, or a file refused below for its type
+        max_bytes = settings.REVISION_MEDIA_VIDEO_MAX_BYTES
+    content_type = uploads.check(file, allowed=MEDIA_TYPES, max_bytes=max_bytes)
+    if label not in RevisionMedia.Label.values:
+        raise ValidationError({"label": _("Étiquette inconnue.")})
+    media = RevisionMedia(revision=revision, label=label, caption=(caption or "").strip(), uploaded_by=origin.actor)
+
+    # The slow part (decoding, encoding, writing files) before the transaction, so that
+    # no row lock waits on it; the files are removed again if the row is not saved.
+    if content_type in IMAGE_TYPES:
+        web = uploads.image_sanitize(file, max_side=settings.REVISION_MEDIA_IMAGE_MAX_SIDE)
+        thumbnail = uploads.image_sanitize(web, max_side=THUMBNAIL_SIDE, quality=80)
+        media.kind = RevisionMedia.Kind.PHOTO
+        media.content_type = uploads.sniff(web)
+        media.size = web.size
+        with Image.open(web) as decoded:  # the header only
+            media.width, media.height = decoded.size
+        stored = [(media.file, web.name, web), (media.thumbnail, thumbnail.name, thumbnail)]
+    else:
+        media.kind = RevisionMedia.Kind.VIDEO
+        media.content_type = content_type
+        media.size = file.size
+        file.seek(0)
+        stored = [(media.file, f"{secrets.token_urlsafe(16)}.{uploads.EXTENSIONS[content_type]}", file)]
+    try:
+        for field_file, name, content in stored:
+            field_file.save(name, content, save=False)
+        with transaction.atomic():
+            # Two uploads at once may take the same position: the order then falls back
+            # on the id, which is the order they were saved in.
+            last = revision.media.aggregate(last=Max("position"))["last"]
+            media.position = 0 if last is None else last + 1
+            media.full_clean()
+            media.save()
+            # The history row also drops the cached page and JSON, after commit.
+            event_record(obj=revision, note=_media_note("revision.media_added", media), origin=origin, internal=True)
+    except BaseException:
+        _files_delete(media.file.name, media.thumbnail.name)
+        raise
+    return media
+
+
+@transaction.atomic
+def revision_media_update(*, media: RevisionMedia, label: str, caption: str, origin: Origin) -> RevisionMedia:
+    """Staff correct a photo's or video's label or caption (its file never changes)."""
+    current = _media_locked(media).get()
+    caption = (caption or "").strip()
+    if (current.label, current.caption) == (label, caption):
+        return current
+    current.label, current.caption = label, caption
+    current.full_clean()
+    current.save(update_fields=["label", "caption"])
+    event_record(
+        obj=current.revision, note=_media_note("revision.media_changed", current), origin=origin, internal=True
+    )
+    return current
+
+
+def revision_media_delete(*, media: RevisionMedia, origin: Origin) -> None:
+    """Remove a photo or video and its files (once the removal is committed: a rollback
+    keeps both)."""
+    with transaction.atomic():
+        current = _media_locked(media).first()
+        if current is None:  # removed meanwhile (two tabs, a double click)
+            return
+        names = (current.file.name, current.thumbnail.name)
+        current.delete()
+        event_record(
+            obj=current.revision, note=_media_note("revision.media_removed", current), origin=origin, internal=True
+        )
+        transaction.on_commit(lambda: _files_delete(*names))

@@ -1,7 +1,10 @@
 """How revisions appear in unified tracking (registered from RevisionsConfig.ready)."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,7 +13,7 @@ from core.money import Money
 from tracking.registry import Customer, Step, TrackedService
 from tracking.selectors import mask_middle, public_name
 
-from .models import Revision
+from .models import Revision, RevisionMedia
 
 S = Revision.Status
 OPEN = {S.EN_ATTENTE, S.DEVIS_ENVOYE, S.DEVIS_ACCEPTE, S.DEVIS_REFUSE, S.EN_COURS}
@@ -47,13 +50,59 @@ STEPS = (
 )
 
 
+def _media_note(message) -> Callable[[dict], str]:
+    """A note about a photo or video, params {"kind", "label", "caption"}: the kind and
+    label in the reader's language, then the caption as typed."""
+
+    def render(params: dict) -> str:
+        text = message % {
+            "kind": RevisionMedia.Kind(params["kind"]).label,
+            "label": RevisionMedia.Label(params["label"]).label,
+        }
+        return f"{text} · {params['caption']}" if params.get("caption") else text
+
+    return render
+
+
 # History notes, by key (tracking.notes): each reader sees them in their language.
 NOTES = {
     "revision.received": _("Demande de révision reçue."),
     "revision.quote_sent": _("Diagnostic effectué, devis envoyé : %(amount)s"),
     "revision.quote_accepted": _("Devis accepté par le client."),
     "revision.quote_declined": _("Devis refusé par le client."),
+    # Staff-only rows (internal): photos and videos added, relabelled, removed. Photo and
+    # vidéo are both feminine: one message for both.
+    "revision.media_added": _media_note(_("%(kind)s ajoutée (%(label)s)")),
+    "revision.media_changed": _media_note(_("%(kind)s modifiée (%(label)s)")),
+    "revision.media_removed": _media_note(_("%(kind)s supprimée (%(label)s)")),
 }
+
+
+# The public page groups photos and videos in this order.
+MEDIA_LABEL_ORDER = {label: i for i, label in enumerate(RevisionMedia.Label.values)}
+
+
+def media_public(rev: Revision) -> list[dict]:
+    """The revision's photos and videos as anyone holding the number sees them, grouped
+    by label (diagnostic, before, after, other), in the order staff added them: one
+    query, whatever their number. Served by revisions.views.media_file, never /media/."""
+    number = rev.tracking.number
+    found = sorted(rev.media.all(), key=lambda m: (MEDIA_LABEL_ORDER.get(m.label, 99), m.position, m.pk))
+    return [
+        {
+            "id": m.pk,
+            "kind": m.kind,
+            "label": m.label,
+            "label_text": str(m.get_label_display()),
+            "caption": mask_contacts(m.caption),
+            "url": reverse("revision-media:file", args=[number, m.pk]),
+            "thumbnail_url": reverse("revision-media:thumbnail", args=[number, m.pk]) if m.thumbnail else None,
+            "content_type": m.content_type,
+            "width": m.width,
+            "height": m.height,
+        }
+        for m in found
+    ]
 
 
 def details(rev: Revision) -> dict:
@@ -76,6 +125,7 @@ def details(rev: Revision) -> dict:
         "quote_sent_at": rev.quote_sent_at.isoformat() if rev.quote_sent_at else None,
         "quote_valid_until": rev.quote_valid_until.isoformat() if rev.quote_valid_until else None,
         "can_decide_quote": rev.status == S.DEVIS_ENVOYE and not rev.quote_expired,
+        "media": media_public(rev),
     }
 
 

@@ -1,23 +1,27 @@
+import logging
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import limits
+from core import limits, uploads
 from core.errors import RateLimited
+from core.files import file_response
 from core.fragments import cached_piece, render_piece
 from core.http import client_ip_key
 from core.microcache import Microcache
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
 from tracking.selectors import find_tracked
-from tracking.shortcuts import find_or_refuse, remember_number
+from tracking.shortcuts import find_or_refuse, not_found, remember_number, throttled_read
 
 from .forms import QuoteDecisionForm, RevisionRequestForm
-from .models import Revision
+from .models import Revision, RevisionMedia
 from .quote_links import quote_page_path
 from .services import (
     RevisionError,
@@ -27,6 +31,8 @@ from .services import (
     revision_quote_link_send,
     revision_quote_require_pending,
 )
+
+logger = logging.getLogger(__name__)
 
 # "Renvoyer le lien" sends to the customer's own e-mail and phone, whoever presses it.
 # Per revision, so that knowing a number cannot flood a customer (or the SMS bill)...
@@ -161,3 +167,26 @@ def quote_link_resend(request: HttpRequest, number: str) -> HttpResponse:
         request, _("Un nouveau lien vient d'être envoyé à l'adresse e-mail et au numéro de téléphone de la demande.")
     )
     return redirect("tracking:detail", number=found.number)
+
+
+@require_safe
+def media_file(request: HttpRequest, number: str, media_id: int, thumbnail: bool = False) -> HttpResponseBase:
+    """A revision's photo, its thumbnail or its video, for whoever holds the tracking
+    number: the number must be exactly the revision's, or it is the tracking page's 404
+    (a failed lookup, throttled alike). Range requests are answered (videos)."""
+    read = throttled_read(request, number)
+    if isinstance(read, HttpResponse):
+        return read
+    media = RevisionMedia.objects.filter(pk=media_id, revision__tracking__number=number).first()
+    stored = None if media is None else media.thumbnail if thumbnail else media.file
+    if not stored:
+        return not_found(request, number)
+    # A thumbnail's type is that of its extension, which core.uploads chose when it encoded it.
+    content_type = uploads.SANITIZED_TYPES[stored.name.rsplit(".", 1)[-1]] if thumbnail else media.content_type
+    try:
+        return file_response(request, file=stored, content_type=content_type)
+    except FileNotFoundError:
+        # The row is there but its file is not (a storage restored without it): not the
+        # visitor's fault, not counted.
+        logger.error("revision media %s: file %s missing from storage", media.pk, stored.name)
+        raise Http404 from None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError
+from core.uploads import UploadRefused
 from tracking.admin import TrackedAdminMixin
 from tracking.forms import StatusForm
 from tracking.services import tracked_fields_update

@@ -15,11 +15,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from core import uploads
+
 from .errors import INVALID_REQUEST, TicketError
 from .models import Attachment, Message
 
 ALLOWED = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,6 @@ def check_all(files: Sequence[UploadedFile]) -> list[Checked]:
     """Every file's type by content and size, before anything is written: one refused
     file refuses the message (the customer fixes it, nothing half-stored)."""
     files = [f for f in files if f]
-    if not files:
-        return []
-    from core import uploads
-
     if len(files) > settings.SUPPORT_ATTACHMENT_MAX_FILES:
         raise TicketError(
             INVALID_REQUEST,
@@ -51,21 +48,19 @@ def check_all(files: Sequence[UploadedFile]) -> list[Checked]:
 def display_name(name: str, content_type: str) -> str:
     """The name shown: the customer's, made safe, with the extension of what it really is."""
     stem = get_valid_filename(os.path.splitext(os.path.basename(name or ""))[0])[:80] or "fichier"
-    return stem + _EXTENSIONS[content_type]
+    return f"{stem}.{uploads.EXTENSIONS[content_type]}"
 
 
 def store_all(*, message: Message, files: Sequence[Checked]) -> list[Attachment]:
     stored = []
     for checked in files:
-        from core import uploads
-
         if checked.content_type.startswith("image/"):
             content = uploads.image_sanitize(checked.file, max_side=settings.SUPPORT_IMAGE_MAX_SIDE)
             content_type = uploads.sniff(content) or checked.content_type
         else:
             checked.file.seek(0)
             content, content_type = File(checked.file), checked.content_type
-            content.name = uuid.uuid4().hex + _EXTENSIONS[content_type]
+            content.name = f"{uuid.uuid4().hex}.{uploads.EXTENSIONS[content_type]}"
         attachment = Attachment(
             message=message,
             name=display_name(checked.file.name, content_type),

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import limits
 from core.errors import DomainError, RateLimited
+from core.files import file_response
+from core.uploads import UploadRefused
 from core.origin import Origin
 from core.views import form_rate_limited, ratelimited
 from tracking.selectors import find_tracked
@@ -38,6 +40,8 @@ MESSAGE_IP_GROUP = "support:message:ip"
 def form_error(form, exc: DomainError) -> None:
     """A service's refusal shown on the field it is about (or above the form)."""
     field = exc.details.get("field") if exc.details else None
+    if isinstance(exc, UploadRefused):
+        field = "files"
     form.add_error(field if field in form.fields else None, exc.message)
 
 
@@ -238,8 +242,6 @@ def _serve(request: HttpRequest, attachment: Attachment) -> HttpResponse:
         file = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    from core.files import file_response
-
     # PDFs and images only (checked by content on upload): shown inline, never run.
     return file_response(request, file=file, content_type=attachment.content_type, filename=attachment.name)
 

@@ -20,6 +20,13 @@ def _clean_cache():
     state_cache.forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files (revision photos, receipts) go to a folder of the test's own, never
+    the project's media/."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user(

@@ -26,6 +26,9 @@ def _revision_form(revision, **changes):
         "mileage": str(revision.mileage),
         "problem_description": revision.problem_description,
         "preferred_date": revision.preferred_date.isoformat() if revision.preferred_date else "",
+        # The photos and videos inline's management form, as the page sends it (no media).
+        "media-TOTAL_FORMS": "0",
+        "media-INITIAL_FORMS": "0",
     }
     form.update(changes)
     return form

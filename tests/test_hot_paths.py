@@ -32,8 +32,8 @@ def _csrf(html: str) -> str:
 def test_a_cached_tracking_page_costs_no_query(client, django_assert_num_queries, django_capture_on_commit_callbacks):
     revision = make_quoted_revision()
     number = revision.tracking.number
-    # Built: the request and its history in one round trip, then the support conversation about it.
-    with django_assert_num_queries(3):
+    # built: the request and its history in one round trip, its photos and videos, the support conversation
+    with django_assert_num_queries(4):
         first = client.get(f"/tracking/{number}/").content.decode()
     with django_assert_num_queries(0):
         second = client.get(f"/tracking/{number}/").content.decode()

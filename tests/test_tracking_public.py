@@ -162,10 +162,10 @@ def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_
     for i in range(history_length - 2):
         status_transition(obj=revision, to_status="devis_envoye", note=f"révision {i}")
     number = revision.tracking.number
-    # The item with its history (one round trip), and the support conversation about it.
-    with django_assert_num_queries(3):
+    # the revision and its history in one round trip, its photos and videos, the support conversation
+    with django_assert_num_queries(4):
         assert client.get(f"/tracking/{number}/").status_code == 200
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get(f"/api/tracking/{number}")
     assert len(response.json()["history"]) == history_length
 
@@ -243,6 +243,8 @@ def test_admin_edit_refreshes_the_cached_json(client, staff_client, django_captu
         "mileage": "46000",
         "problem_description": revision.problem_description,
         "preferred_date": "",
+        "media-TOTAL_FORMS": "0",  # the photos and videos inline, empty
+        "media-INITIAL_FORMS": "0",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(f"/admin/revisions/revision/{revision.pk}/change/", form)

@@ -235,7 +235,8 @@ def event_record(
     *, obj: models.Model, note: str | Note, origin: Origin = SYSTEM, internal: bool = False
 ) -> TrackingEvent:
     """A history row without a status change (e.g. a message to the customer; with
-    `internal`, a staff-only row such as an assignment)."""
+    `internal`, a staff-only row such as an assignment or a photo added). Drops the cached
+    page and JSON."""
     return _record(
         item=obj.tracking, from_status=obj.status, to_status=obj.status, note=note, origin=origin, internal=internal
     )

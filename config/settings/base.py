@@ -163,6 +163,12 @@ REVISION_QUOTE_LINK_DAYS = env.int("REVISION_QUOTE_LINK_DAYS", default=30)
 REVISION_QUOTE_VALIDITY_DAYS = env.int("REVISION_QUOTE_VALIDITY_DAYS", default=30)
 # Working days the workshop takes to send its diagnostic and quote (confirmation page).
 REVISION_RESPONSE_DAYS = env.int("REVISION_RESPONSE_DAYS", default=2)
+# Photos and videos staff attach to a revision (RevisionMedia): photos are re-encoded
+# with their longest side at most MAX_SIDE pixels (and a 480 px thumbnail); the limits
+# are the uploaded files' sizes, in bytes. Videos are stored as sent.
+REVISION_MEDIA_IMAGE_MAX_SIDE = env.int("REVISION_MEDIA_IMAGE_MAX_SIDE", default=1600)
+REVISION_MEDIA_IMAGE_MAX_BYTES = env.int("REVISION_MEDIA_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+REVISION_MEDIA_VIDEO_MAX_BYTES = env.int("REVISION_MEDIA_VIDEO_MAX_BYTES", default=20 * 1024 * 1024)
 # --- Rentals ---
 # Hours a rental request holds its car until staff confirm it; then it expires
 # (beat job rentals.expire_holds, every 15 minutes) and the dates are free again.

@@ -220,8 +220,9 @@ def test_tracking_pages_cost_the_same_queries_whatever_the_conversation(client, 
     # A ticket: its row with its history (one round trip), its messages, their attachments.
     with django_assert_num_queries(4):
         assert client.get(f"/tracking/{ticket.tracking.number}/").status_code == 200
-    # Another request: its row and history, the conversation's messages and their attachments.
-    with django_assert_num_queries(4):
+    # Another request (a revision): its row and history, its photos, the conversation's messages
+    # and their attachments.
+    with django_assert_num_queries(5):
         assert client.get(f"/tracking/{revision.tracking.number}/").status_code == 200
     with django_assert_num_queries(0):  # cached
         assert client.get(f"/tracking/{revision.tracking.number}/").status_code == 200
