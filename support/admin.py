@@ -294,9 +294,7 @@ class TicketAdmin(TrackedAdminMixin, admin.ModelAdmin):
                     ticket.refresh_from_db()
                     ticket_status_change(ticket=ticket, to_status=data["then_status"], origin=self.origin(request))
             except DomainError as exc:
-                form.add_error(
-                    "files" if exc.code.startswith("FILE") or exc.code == "IMAGE_UNREADABLE" else None, exc.message
-                )
+                form.add_error("files" if isinstance(exc, UploadRefused) else None, exc.message)
             else:
                 done = _("Note interne enregistrée.") if data["internal"] else _("Réponse envoyée au client.")
                 self.message_user(request, done, messages.SUCCESS)
