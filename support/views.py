@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import limits
 from core.errors import DomainError, RateLimited
 from core.files import file_response
-from core.uploads import UploadRefused
 from core.origin import Origin
+from core.uploads import UploadRefused
 from core.views import form_rate_limited, ratelimited
 from tracking.selectors import find_tracked
 from tracking.shortcuts import find_or_refuse, not_found, remember_number, throttled_read
