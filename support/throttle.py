@@ -24,7 +24,7 @@ def ticket_attempt(request: HttpRequest) -> None:
         group=TICKET_IP_GROUP,
         rate=settings.SUPPORT_TICKET_RATE_PER_IP,
         message=_(
-            "Trop de messages envoyés depuis votre connexion. Réessayez dans %(wait)s : votre texte est conservé."
+            "Trop de messages envoyés depuis votre connexion. Réessayez dans %(wait)s : votre texte est conservé."
         ),
     )
 
@@ -37,7 +37,7 @@ def ticket_check_email(request: HttpRequest, email: str) -> None:
         ident=email.strip().lower(),
         message=_(
             "Vous nous avez déjà écrit plusieurs fois avec cet e-mail. "
-            "Réessayez dans %(wait)s : votre texte est conservé."
+            "Réessayez dans %(wait)s : votre texte est conservé."
         ),
     )
 
@@ -51,7 +51,7 @@ def ticket_count_email(request: HttpRequest, email: str) -> None:
 def message_attempt(request: HttpRequest, number: str) -> None:
     """A customer's message on the ticket (or tracked request) `number`: per number and
     per IP."""
-    message = _("Trop de messages envoyés. Réessayez dans %(wait)s : votre texte est conservé.")
+    message = _("Trop de messages envoyés. Réessayez dans %(wait)s : votre texte est conservé.")
     limits.enforce(
         request,
         group=MESSAGE_NUMBER_GROUP,

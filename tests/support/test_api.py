@@ -335,3 +335,13 @@ def test_staff_who_may_only_read_cannot_write(ticket, viewer):
     response = post(logged_in(viewer), f"{API}/{ticket.tracking.number}/message", {"body": "Bonjour"})
 
     assert assert_refused(response, 403, "FORBIDDEN")["details"] == {"permission": "support.change_ticket"}
+
+
+def test_refusals_and_labels_read_english_for_english_readers(ticket, customer, other_customer, settings):
+    mine, theirs = logged_in(customer), logged_in(other_customer)
+    for client in (mine, theirs):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    assert mine.get(f"{API}/{ticket.tracking.number}").json()["status_label"] == "Open"
+    refused = assert_refused(theirs.get(f"{API}/{ticket.tracking.number}"), 404, "TICKET_NOT_FOUND")
+    assert refused["message"] == "Ticket not found."
