@@ -8,6 +8,7 @@ from leads.api import api as leads_api
 from licenses.api import api as licenses_api
 from licenses.api import validate_hot_path
 from notifications.api import api as notifications_api
+from support.api import api as tickets_api
 from tracking import views as tracking_views
 from tracking.api import CANONICAL_NUMBER, track_hot_path
 from tracking.api import api as tracking_api
@@ -39,6 +40,7 @@ urlpatterns = [
     path("api/leads/", leads_api.urls),  # before "api/": docs at /api/leads/docs
     path("compte/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/tickets/", tickets_api.urls),  # before "api/": docs at /api/tickets/docs
     path("api/", notifications_api.urls),  # /api/notifications (its routes name the prefix)
     # Payment providers' callbacks (signed; no session, no CSRF token).
     path("api/webhooks/", include("payments.urls")),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,6 +25,7 @@ from tracking.services import tracked_fields_update
 
 from .forms import FilesField, files_help
 from .models import Message, Ticket
+from .selectors import ACTIVE, overdue_q
 from .services import (
     message_add,
     staff_users,
@@ -35,12 +35,6 @@ from .services import (
 )
 
 S = Ticket.Status
-ACTIVE = [S.OPEN, S.IN_PROGRESS, S.WAITING]
-
-
-def overdue_q(now=None) -> Q:
-    """Not answered yet and past its first-response target."""
-    return Q(first_response_at__isnull=True, first_response_due_at__lt=now or timezone.now(), status__in=ACTIVE)
 
 
 class AssigneeFilter(admin.SimpleListFilter):

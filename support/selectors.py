@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from core.masking import mask_contacts
 
 from .models import Attachment, Message, Ticket
+
+S = Ticket.Status
+# Tickets someone still has to work on.
+ACTIVE = (S.OPEN, S.IN_PROGRESS, S.WAITING)
 
 
 @dataclass(frozen=True)
@@ -187,3 +192,64 @@ def tickets_of_user(*, user, verified_email: str | None) -> QuerySet[Ticket]:
     if verified_email:
         condition |= Q(customer_email__iexact=verified_email)
     return Ticket.objects.filter(condition).select_related("tracking").order_by("-created_at")
+
+
+# --- the staff's reads ------------------------------------------------------------------
+
+
+def overdue_q(now=None) -> Q:
+    """Not answered yet and past its first-response target."""
+    return Q(first_response_at__isnull=True, first_response_due_at__lt=now or timezone.now(), status__in=ACTIVE)
+
+
+def staff_tickets(*, now=None) -> QuerySet[Ticket]:
+    """Every ticket as the staff read it, newest first: with its number, the item it is
+    about, its assignee, and `overdue` computed by the database (one query for a page)."""
+    return (
+        Ticket.objects.select_related("tracking", "related_item", "assignee")
+        .annotate(overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def staff_ticket_list(
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    q: str = "",
+) -> QuerySet[Ticket]:
+    """The staff's filtered list; `q` searches the number, the subject and the
+    customer's name and e-mail (case-insensitive, anywhere in them)."""
+    tickets = staff_tickets()
+    if status:
+        tickets = tickets.filter(status=status)
+    if category:
+        tickets = tickets.filter(category=category)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if unassigned:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee_id is not None:
+        tickets = tickets.filter(assignee_id=assignee_id)
+    if q := q.strip():
+        tickets = tickets.filter(
+            Q(tracking__number__icontains=q)
+            | Q(subject__icontains=q)
+            | Q(customer_name__icontains=q)
+            | Q(customer_email__icontains=q)
+        )
+    return tickets
+
+
+def staff_thread(ticket: Ticket) -> list[Message]:
+    """Every message of a ticket, internal notes included, with their authors and
+    attachments (two queries). For staff only."""
+    return list(
+        Message.objects.filter(ticket=ticket)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import limits
 from core.errors import DomainError, RateLimited
 from core.files import file_response
 from core.origin import Origin
@@ -28,13 +26,9 @@ from .forms import ContactForm, MessageForm
 from .models import Attachment, Ticket
 from .selectors import conversation_context, item_conversation, public_attachment, public_thread
 from .services import message_add, ticket_create, ticket_follow_up, tracking_question
+from .throttle import message_attempt, ticket_attempt, ticket_check_email, ticket_count_email
 
 logger = logging.getLogger(__name__)
-
-TICKET_IP_GROUP = "support:ticket:ip"
-TICKET_EMAIL_GROUP = "support:ticket:email"
-MESSAGE_NUMBER_GROUP = "support:message:number"
-MESSAGE_IP_GROUP = "support:message:ip"
 
 
 def form_error(form, exc: DomainError) -> None:
@@ -43,38 +37,6 @@ def form_error(form, exc: DomainError) -> None:
     if isinstance(exc, UploadRefused):
         field = "files"
     form.add_error(field if field in form.fields else None, exc.message)
-
-
-def ticket_attempt(request: HttpRequest) -> None:
-    """Every ticket creation attempt from this IP, valid or not (a flood cap high enough
-    for a carrier's shared IP), shared by the contact form and the API."""
-    limits.enforce(
-        request,
-        group=TICKET_IP_GROUP,
-        rate=settings.SUPPORT_TICKET_RATE_PER_IP,
-        message=_(
-            "Trop de messages envoyés depuis votre connexion. Réessayez dans %(wait)s : votre texte est conservé."
-        ),
-    )
-
-
-def ticket_check_email(request: HttpRequest, email: str) -> None:
-    limits.check(
-        request,
-        group=TICKET_EMAIL_GROUP,
-        rate=settings.SUPPORT_TICKET_RATE_PER_EMAIL,
-        ident=email.strip().lower(),
-        message=_(
-            "Vous nous avez déjà écrit plusieurs fois avec cet e-mail. "
-            "Réessayez dans %(wait)s : votre texte est conservé."
-        ),
-    )
-
-
-def ticket_count_email(request: HttpRequest, email: str) -> None:
-    limits.count(
-        request, group=TICKET_EMAIL_GROUP, rate=settings.SUPPORT_TICKET_RATE_PER_EMAIL, ident=email.strip().lower()
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,18 +99,6 @@ def _conversation_response(request, found, *, form=None, sent=False, status=200)
     )
 
 
-def _message_limits(request: HttpRequest, number: str) -> None:
-    message = _("Trop de messages envoyés. Réessayez dans %(wait)s : votre texte est conservé.")
-    limits.enforce(
-        request,
-        group=MESSAGE_NUMBER_GROUP,
-        rate=settings.SUPPORT_MESSAGE_RATE_PER_NUMBER,
-        ident=number,
-        message=message,
-    )
-    limits.enforce(request, group=MESSAGE_IP_GROUP, rate=settings.SUPPORT_MESSAGE_RATE_PER_IP, message=message)
-
-
 @require_POST
 def message_post(request: HttpRequest, number: str) -> HttpResponse:
     """A message from the page of `number`: a reply on a ticket's page (or, once it is
@@ -169,7 +119,7 @@ def message_post(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "support/message_page.html", context, status=status)
 
     try:
-        _message_limits(request, found.number)
+        message_attempt(request, found.number)
     except RateLimited as exc:
         if not htmx:
             return ratelimited(request, exc)

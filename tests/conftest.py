@@ -55,3 +55,14 @@ def _celery_join_flag():
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """One rate-limit window for the whole test: django-ratelimit's clock stopped (a slow
+    run must not cross a window's end halfway through a count)."""
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: 1_900_000_000.0))

@@ -36,14 +36,3 @@ def as_merchant(client, merchant):
 def as_influencer(client, influencer):
     client.force_login(influencer.user)
     return client
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    """One rate-limit window for the whole test: django-ratelimit's clock stopped (a slow
-    run must not cross a window's end halfway through a count)."""
-    from types import SimpleNamespace
-
-    import django_ratelimit.core
-
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: 1_900_000_000.0))
