@@ -10,15 +10,18 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, RateLimited
 from core.files import file_response
+from core.fragments import render_piece
 from core.origin import Origin
 from core.uploads import UploadRefused
 from core.views import form_rate_limited, ratelimited
+from tracking import caching, numbers
 from tracking.selectors import find_tracked
 from tracking.shortcuts import find_or_refuse, not_found, remember_number, throttled_read
 
@@ -163,17 +166,31 @@ def message_post(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(found.obj.get_absolute_url() + "#conversation")
 
 
+def thread_key(number: str, language: str) -> str:
+    return f"tracking:thread:{number}:{language}"
+
+
 @require_GET
 @cache_control(private=True, no_store=True)
 def thread(request: HttpRequest, number: str) -> HttpResponse:
-    """The thread alone, for the page's refresh every few seconds (htmx)."""
-    read = throttled_read(request, number)
+    """The thread alone, for the page's refresh every few seconds (htmx). Every open
+    tracking page asks for it: it is cached like the page (tracking.caching: one Redis
+    round trip for the throttle and the entry, stale once a message changes the
+    number's version), so a poll costs no SQL while nothing is new."""
+    canonical = numbers.normalize(number) == number
+    key = thread_key(number, get_language()) if canonical and caching.enabled() else None
+    read = throttled_read(request, number, keys=[key, caching.version_key(number)] if key else [])
     if isinstance(read, HttpResponse):
         return read
-    found = find_tracked(raw_number=number)
-    if found is None or found.number != number:
-        return not_found(request, number)
-    return render(request, "support/_thread.html", {"panel": _conversation_context(found)})
+    html, version = caching.current(read, key, number) if key else (None, "")
+    if html is None:
+        found = find_tracked(raw_number=number)
+        if found is None or found.number != number:
+            return not_found(request, number)
+        html = render_piece("support/_thread.html", {"panel": _conversation_context(found)})
+        if key:
+            caching.store(key, html, version=version, changes_at=None)
+    return HttpResponse(html)
 
 
 @require_GET

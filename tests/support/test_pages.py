@@ -228,6 +228,8 @@ def test_tracking_pages_cost_the_same_queries_whatever_the_conversation(client, 
         assert client.get(f"/tracking/{revision.tracking.number}/").status_code == 200
     with django_assert_num_queries(3):
         assert client.get(f"/tracking/{revision.tracking.number}/messages/fil/").status_code == 200
+    with django_assert_num_queries(0):  # the poll, cached until something changes
+        assert client.get(f"/tracking/{revision.tracking.number}/messages/fil/").status_code == 200
 
 
 def test_a_new_message_refreshes_the_cached_pages(client):
@@ -236,7 +238,9 @@ def test_a_new_message_refreshes_the_cached_pages(client):
     number = ticket.tracking.number
     client.get(f"/tracking/{number}/")
     client.get(f"/api/tracking/{number}")
+    client.get(f"/tracking/{number}/messages/fil/")
     staff_reply(ticket, "Nouvelle réponse", author=agent)
+    assert "Nouvelle réponse" in text(client.get(f"/tracking/{number}/messages/fil/"))
     assert "Nouvelle réponse" in text(client.get(f"/tracking/{number}/"))
     assert "Nouvelle réponse" in json.dumps(client.get(f"/api/tracking/{number}").json(), ensure_ascii=False)
 
