@@ -55,9 +55,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             language=get_language() or settings.LANGUAGE_CODE,
         )
     except ValidationError as exc:
-        for field, field_errors in exc.message_dict.items():
-            for error in field_errors:
-                form.add_error(field if field in form.fields else None, error)
+        form.add_service_errors(exc)
         return render(request, TEMPLATE, context, status=400)
     limits.count(request, group=SIGNUP_IP_GROUP, rate=settings.LEADS_SIGNUP_RATE_PER_IP)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
