@@ -27,8 +27,22 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Identifiant")
+        self.fields["username"].help_text = _("Compte client : votre adresse e-mail.")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # A customer's username is their e-mail in lower case (accounts.customers):
+            # typed with capitals, it is tried again in lower case. Usernames stay compared
+            # as typed otherwise (Django's rule), and one backend keeps with_perm() simple.
+            username = self.cleaned_data.get("username") or ""
+            if "@" not in username or username == username.lower():
+                raise
+            self.cleaned_data["username"] = username.lower()
+            return super().clean()
 
 
 class PlatformPasswordResetForm(PasswordResetForm):

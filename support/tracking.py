@@ -70,6 +70,7 @@ SERVICE = TrackedService(
     select_related=("related_item",),
     status_email="support/email/status",
     customer=customer,
+    customer_email_field="customer_email",
     notes=NOTES,
     request_url="support:contact",
     description=_("Une question, un problème : écrivez-nous, suivez la réponse avec votre numéro."),
