@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import limits
@@ -24,7 +25,7 @@ from .customers import customer_signup, email_verification_send, email_verify
 from .errors import LINK_EXPIRED, AccountError
 from .forms import CustomerSignupForm
 from .roles import home_url_for
-from .selectors import customer_profile, is_customer, verified_email
+from .selectors import CUSTOMER_SESSION_KEY, customer_profile, is_customer, verified_email
 from .signup import signup_submit
 
 SIGNUP_IP_GROUP = "account-signup:ip"
@@ -73,7 +74,14 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         verification = email_verify(token=token)
     except AccountError as exc:
-        context = {"message": exc.message, "expired": exc.code == LINK_EXPIRED}
+        context = {
+            "message": exc.message,
+            "expired": exc.code == LINK_EXPIRED,
+            # What the page offers: a new link to a customer still unverified, the requests
+            # to one verified since, the login to a visitor.
+            "can_resend": is_customer(request.user) and verified_email(request.user) is None,
+            "verified": verified_email(request.user) is not None,
+        }
         return render(request, "accounts/verify_invalid.html", context, status=400)
     context = {
         "email": verification.email,
@@ -110,6 +118,8 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:requests")
 
 
+# Personal data: no shared cache keeps it, the browser does not store it on disk.
+@cache_control(private=True, no_store=True)
 @login_required
 @require_GET
 def requests(request: HttpRequest) -> HttpResponse:
@@ -135,7 +145,8 @@ def requests(request: HttpRequest) -> HttpResponse:
 
 
 def requests_menu_item(request: HttpRequest) -> str:
-    """ "Mes demandes" in a customer's header (accounts.menu)."""
-    if not is_customer(request.user):
+    """ "Mes demandes" in a customer's header (accounts.menu), known from the session
+    without a query (accounts.signals.remember_customer)."""
+    if not request.session.get(CUSTOMER_SESSION_KEY):
         return ""
     return format_html('<a class="account-link" href="{}">{}</a>', reverse("accounts:requests"), _("Mes demandes"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Set at login (accounts.signals.remember_customer): whether the session's user is a customer.
+CUSTOMER_SESSION_KEY = "accounts.customer"
+
 
 def customer_profile(user):
     """The user's CustomerProfile, or None (not a customer, not logged in). Loaded once

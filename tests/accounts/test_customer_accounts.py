@@ -149,6 +149,14 @@ def test_the_invalid_link_page_asks_a_visitor_to_log_in_first(client):
     assert RESEND not in response.content.decode()
 
 
+def test_a_bad_link_opened_by_a_verified_customer_points_to_their_requests(client):
+    _signed_up(client)
+    _verify(client)
+    html = client.get("/compte/verification/not-a-token/").content.decode()
+    assert "Votre adresse e-mail est déjà vérifiée." in html and 'href="/compte/demandes/"' in html
+    assert RESEND not in html
+
+
 def test_resending_the_link_sends_a_new_one_that_works(client, monkeypatch):
     _signed_up(client)
     # A second later: a new timestamp, so a new link (a link asked again in the same second is the same one).
@@ -401,6 +409,22 @@ def test_resend_is_post_only_and_for_customers(client, django_user_model):
     staff.force_login(django_user_model.objects.create_user(username="ops", password="x"))
     response = staff.post(RESEND, follow=True)
     assert "Ce compte n&#x27;est pas un compte client." in response.content.decode()
+
+
+def test_the_requests_page_is_never_stored_by_a_cache(client):
+    _signed_up(client)
+    response = client.get(REQUESTS)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_staff_see_customer_accounts_in_admin_without_editing_them(staff_client):
+    user = _customer()
+    email_verify(token=verification_token(user=user))
+    page = staff_client.get("/admin/accounts/customerprofile/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Awa Diop" in html and EMAIL in html
+    assert staff_client.get("/admin/accounts/customerprofile/add/").status_code == 403
 
 
 # --- the selector others use ---------------------------------------------------------------
