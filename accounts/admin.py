@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 
-from .models import StaffRefreshToken
+from .models import CustomerProfile, StaffRefreshToken
 
 
 def _moment(value, short_format: str = "SHORT_DATETIME_FORMAT"):
@@ -61,3 +61,30 @@ class StaffRefreshTokenAdmin(ReadOnlyAdmin):
         # The first group identifies a session at a glance; the whole id is on hover and
         # on the detail page.
         return format_html('<span class="nowrap" title="{}">{}</span>', obj.family, str(obj.family)[:8])
+
+
+@admin.register(CustomerProfile)
+class CustomerProfileAdmin(ReadOnlyAdmin):
+    """Customer accounts, for looking: an e-mail is verified only by its owner's click on
+    the link sent to it (accounts.customers), never by hand."""
+
+    list_display = ("holder", "email", "verified_email", "verified", "created")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__first_name", "verified_email")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("client"), ordering="user__first_name")
+    def holder(self, obj):
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    @admin.display(description=_("e-mail du compte"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("e-mail vérifié le"), ordering="email_verified_at")
+    def verified(self, obj):
+        return _moment(obj.email_verified_at)
+
+    @admin.display(description=_("créé le"), ordering="created_at")
+    def created(self, obj):
+        return _moment(obj.created_at)

@@ -10,3 +10,16 @@ FORBIDDEN = "FORBIDDEN"
 class AuthError(DomainError):
     """A staff token or login refused. No HTTP here: each API maps the code to a status
     (for the license API: licenses.api.STATUS)."""
+
+
+# The codes of an AccountError (customer accounts: the e-mail verification link).
+LINK_INVALID = "LINK_INVALID"
+LINK_EXPIRED = "LINK_EXPIRED"
+NOT_A_CUSTOMER = "NOT_A_CUSTOMER"
+ALREADY_VERIFIED = "ALREADY_VERIFIED"
+
+
+class AccountError(DomainError):
+    """A customer account's action refused (a tampered or expired verification link, a
+    link asked for an address already verified). The pages map the codes once
+    (accounts.customer_views)."""

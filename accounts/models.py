@@ -90,3 +90,40 @@ class PersonalToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CustomerProfile(models.Model):
+    """A customer's account (signed up at /compte/inscription/): what makes a user a
+    customer, and the e-mail they proved is theirs.
+
+    Requests and tickets are matched to an account by e-mail only once that e-mail is
+    verified, so an account cannot claim someone else's address. `verified_email` is the
+    address the link was sent to: if the user's e-mail changes, it no longer matches and
+    nothing is shown by e-mail until the new one is verified (accounts.selectors.verified_email)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="customer_profile",
+        verbose_name=_("utilisateur"),
+    )
+    verified_email = models.EmailField(_("e-mail vérifié"), blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
+    # The customer's language at sign-up: their e-mails are written in it.
+    language = models.CharField(_("langue"), max_length=8, default="fr")
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("compte client")
+        verbose_name_plural = _("comptes clients")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verified_email="", email_verified_at__isnull=True)
+                | ~Q(verified_email="") & Q(email_verified_at__isnull=False),
+                name="customer_verified_email_with_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

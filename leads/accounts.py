@@ -4,13 +4,9 @@ sends a welcome e-mail; staff create and deactivate accounts in admin."""
 
 from __future__ import annotations
 
-import secrets
+from django.db import transaction
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from accounts.users import user_create
 
 from . import notices
 from .models import Deposit, InfluencerProfile, MerchantProfile
@@ -37,42 +33,6 @@ def role_of(user) -> str | None:
     return None
 
 
-def _new_user(*, username: str, email: str, password: str | None):
-    """A saved user, or ValidationError by field for a taken username or e-mail or a weak
-    password. `password=None`: a random one nobody knows (the person sets theirs through
-    the reset e-mail; Django's reset form skips users without a usable password)."""
-    users = get_user_model()
-    username, email = username.strip(), users.objects.normalize_email(email.strip())
-    errors = {}
-    if users.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("Ce nom d'utilisateur est déjà pris.")]
-    if users.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("Un compte existe déjà avec cette adresse e-mail.")]
-    user = users(username=username, email=email)
-    # The model's own rules (username characters and length, e-mail length), by field.
-    try:
-        user.clean_fields(exclude=["password"])
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if password is not None:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    user.set_password(password if password is not None else secrets.token_urlsafe(32))
-    try:
-        # Two sign-ups racing for one username: the unique index decides, the loser gets
-        # the same message as if it had been taken before.
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise ValidationError({"username": [_("Ce nom d'utilisateur est déjà pris.")]}) from None
-    return user
-
-
 @transaction.atomic
 def account_signup(
     *,
@@ -85,15 +45,10 @@ def account_signup(
     language: str = "fr",
 ):
     """A new marchand ("merchant": `name` is the company) or influenceur ("influencer":
-    `name` is the public name). Raises ValidationError for a taken username or e-mail or
-    a weak password (the form shows them by field)."""
-    try:
-        user = _new_user(username=username, email=email, password=password)
-    except ValidationError as exc:
-        # The sign-up form's password field is "password1".
-        raise ValidationError(
-            {("password1" if field == "password" else field): errors for field, errors in exc.message_dict.items()}
-        ) from None
+    `name` is the public name). Raises ValidationError by field ("username", "email",
+    "password") for a taken username or e-mail or a weak password."""
+    # The form puts the refusals back on its fields (accounts.forms.NewAccountForm).
+    user = user_create(username=username, email=email, password=password)
     if role == MERCHANT:
         merchant = MerchantProfile.objects.create(
             user=user, company_name=name.strip(), phone=phone.strip(), language=language
@@ -135,7 +90,7 @@ def account_create(
     the welcome e-mail, and, with `password=None`, a password-reset e-mail through which
     the person chooses their password. Raises ValidationError by field (username,
     email, password)."""
-    user = _new_user(username=username, email=email, password=password)
+    user = user_create(username=username, email=email, password=password)
     if role == MERCHANT:
         merchant_create(user=user, company_name=name.strip(), phone=phone.strip(), ice=ice.strip(), language=language)
     elif role == INFLUENCER:

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.forms import NewAccountForm
+
 from .accounts import INFLUENCER, MERCHANT
 from .models import Lead
 
@@ -25,7 +27,7 @@ def _amount(**attrs) -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", **attrs})
 
 
-class SignupForm(forms.Form):
+class SignupForm(NewAccountForm):
     role = forms.ChoiceField(
         label=_("Je suis"),
         choices=[(MERCHANT, _("Marchand")), (INFLUENCER, _("Influenceur"))],
@@ -37,17 +39,6 @@ class SignupForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
-        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-    password1 = forms.CharField(
-        label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password2 = forms.CharField(
-        label=_("Confirmez le mot de passe"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     name = forms.CharField(
         label=_("Nom de l'entreprise ou nom public"),
         max_length=120,
@@ -57,11 +48,7 @@ class SignupForm(forms.Form):
         label=_("Téléphone"), max_length=32, required=False, widget=_tel(placeholder="+212 6 12 34 56 78")
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        return data
+    field_order = ["role", "username", "email", "password1", "password2", "name", "phone"]
 
 
 class ValidateLeadForm(forms.Form):

@@ -90,6 +90,7 @@ SERVICE = TrackedService(
     quote=quote,
     status_email="rentals/email/status",
     customer=customer,
+    customer_email_field="client_email",
     select_related=("vehicle",),
     notes=NOTES,
     request_url="rentals:request",

@@ -167,6 +167,7 @@ SERVICE = TrackedService(
     quote=quote,
     status_email="revisions/email/status",
     customer=customer,
+    customer_email_field="client_email",
     notes=NOTES,
     request_url="revisions:request",
     description=_("Décrivez le problème, recevez un diagnostic et un devis, acceptez-le en ligne."),

@@ -93,6 +93,7 @@ SERVICE = TrackedService(
     select_related=("related_item",),
     status_email="support/email/status",
     customer=customer,
+    customer_email_field="customer_email",
     notes=NOTES,
     request_url="support:contact",
     expected_delay=expected_delay,

@@ -71,6 +71,10 @@ class TrackedService:
     # When the public page of an object changes by itself, without any write (a quote
     # that expires): cached pages and JSON never outlive it. A function of the object.
     changes_at: Callable[[Any], Any] | None = None
+    # The model field holding the customer's e-mail ("client_email"): a customer account
+    # lists the service's requests sent with its verified e-mail (tracking.selectors.
+    # items_for_email, "Mes demandes"). Empty: the service is not listed there.
+    customer_email_field: str = ""
 
     def status_label(self, status: str) -> str:
         label = self._labels.get(status)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from core.db import PreparedQuery, fetch_together
@@ -198,6 +199,58 @@ def tracking_json_body(*, number: str, version: str) -> bytes | None:
     if caching.enabled():
         caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """One request of a customer, as their account lists it (no details: those are on
+    its tracking page)."""
+
+    number: str
+    service: str  # the prefix
+    service_label: str
+    status: str
+    status_label: str
+    created_at: Any
+
+    @property
+    def url(self) -> str:
+        return reverse("tracking:detail", args=[self.number])
+
+
+def items_for_email(*, email: str, limit: int = 100) -> list[RequestSummary]:
+    """Every request, of every registered service that declares its
+    `customer_email_field`, sent with `email` (compared case-insensitively), newest
+    first, at most `limit`. One query per such service, whatever the number of requests.
+
+    The caller vouches that `email` is the reader's: a customer account passes its
+    verified e-mail only (accounts.selectors.verified_email)."""
+    email = (email or "").strip()
+    if not email:
+        return []
+    found: list[RequestSummary] = []
+    for service in registry.all_services():
+        if not service.customer_email_field:
+            continue
+        rows = (
+            service.model.objects.filter(**{f"{service.customer_email_field}__iexact": email})
+            .order_by("-created_at", "-pk")
+            .values_list("tracking__number", "status", "created_at")[:limit]
+        )
+        label = str(service.label)
+        found.extend(
+            RequestSummary(
+                number=number,
+                service=service.prefix,
+                service_label=label,
+                status=status,
+                status_label=service.status_label(status),
+                created_at=created_at,
+            )
+            for number, status, created_at in rows
+        )
+    found.sort(key=lambda item: (item.created_at, item.number), reverse=True)
+    return found[:limit]
 
 
 def mask_middle(value: str) -> str:

@@ -86,6 +86,8 @@ TEMPLATES = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "home"
+# Days a customer's e-mail verification link stays valid (then "Renvoyer le lien").
+ACCOUNT_EMAIL_VERIFY_DAYS = env.int("ACCOUNT_EMAIL_VERIFY_DAYS", default=3)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -246,7 +248,8 @@ LEADS_RECHARGE_MAX = env.int("LEADS_RECHARGE_MAX", default=100_000)
 LEADS_PAYOUT_MINIMUM = env.int("LEADS_PAYOUT_MINIMUM", default=100)
 # Lead creation per user (API and dashboard): generous, a burst of 20 always passes.
 LEADS_RATE_CREATE = env.str("LEADS_RATE_CREATE", default="60/m")
-# Marketplace accounts created per client IP (successful sign-ups only).
+# Marketplace accounts created per client IP (and attempts refused for an e-mail already
+# in use; other refused forms do not count: accounts.signup).
 LEADS_SIGNUP_RATE_PER_IP = env.str("LEADS_SIGNUP_RATE_PER_IP", default="10/h")
 # Shown in the recharge dialog for bank transfers (recorded by staff in admin); without
 # a RIB the dialog asks the merchant to contact the platform for it.
@@ -306,6 +309,11 @@ ACCOUNT_LOGIN_RATE_PER_IP = env.str("ACCOUNT_LOGIN_RATE_PER_IP", default="50/h")
 ACCOUNT_LOGIN_RATE_PER_USER = env.str("ACCOUNT_LOGIN_RATE_PER_USER", default="10/15m")
 # Password reset requests (each sends an e-mail) per client IP.
 ACCOUNT_PASSWORD_RESET_RATE_PER_IP = env.str("ACCOUNT_PASSWORD_RESET_RATE_PER_IP", default="10/h")
+# Customer sign-ups per client IP (accounts created, and attempts refused for an e-mail
+# already in use: probing which addresses have an account), and e-mail verification links
+# asked again per account (each sends an e-mail).
+ACCOUNT_SIGNUP_RATE_PER_IP = env.str("ACCOUNT_SIGNUP_RATE_PER_IP", default="10/h")
+ACCOUNT_EMAIL_VERIFY_RESEND_RATE = env.str("ACCOUNT_EMAIL_VERIFY_RESEND_RATE", default="5/h")
 # Support: tickets created per e-mail (contact form, API) and every attempt per IP (a
 # cap that a carrier's shared IP does not reach); messages on a tracking page per number
 # and per IP.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -13,9 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import home_url_for
-from core import limits
-from core.errors import RateLimited
-from core.views import form_rate_limited
+from accounts.signup import signup_submit
 
 from ..accounts import INFLUENCER, MERCHANT, account_signup, role_of
 from ..forms import SignupForm
@@ -33,34 +29,27 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(initial={"role": role if role in (MERCHANT, INFLUENCER) else MERCHANT})
         return render(request, TEMPLATE, {"form": form})
     form = SignupForm(request.POST)
-    context = {"form": form}
-    message = _("Trop de comptes créés depuis votre connexion. Réessayez dans %(wait)s.")
-    try:
-        # Accounts created per IP (a check here, counted once one is created): someone
-        # correcting a typo is never blocked; a script opening accounts in bulk is.
-        limits.check(request, group=SIGNUP_IP_GROUP, rate=settings.LEADS_SIGNUP_RATE_PER_IP, message=message)
-    except RateLimited as exc:
-        return form_rate_limited(request, TEMPLATE, context, exc)
-    if not form.is_valid():
-        return render(request, TEMPLATE, context, status=400)
-    data = form.cleaned_data
-    try:
-        user = account_signup(
+    language = get_language() or settings.LANGUAGE_CODE
+    user = signup_submit(
+        request,
+        form=form,
+        template=TEMPLATE,
+        context={"form": form},
+        group=SIGNUP_IP_GROUP,
+        rate=settings.LEADS_SIGNUP_RATE_PER_IP,
+        create=lambda data: account_signup(
             role=data["role"],
             username=data["username"],
             email=data["email"],
             password=data["password1"],
             name=data["name"],
             phone=data["phone"],
-            language=get_language() or settings.LANGUAGE_CODE,
-        )
-    except ValidationError as exc:
-        for field, field_errors in exc.message_dict.items():
-            for error in field_errors:
-                form.add_error(field if field in form.fields else None, error)
-        return render(request, TEMPLATE, context, status=400)
-    limits.count(request, group=SIGNUP_IP_GROUP, rate=settings.LEADS_SIGNUP_RATE_PER_IP)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            language=language,
+        ),
+    )
+    if isinstance(user, HttpResponse):
+        return user
+    data = form.cleaned_data
     name = data["name"].strip()
     messages.success(request, _("Bienvenue, %(name)s ! Votre compte est ouvert.") % {"name": name})
     return redirect("leads:merchant" if data["role"] == MERCHANT else "leads:influencer")

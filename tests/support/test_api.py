@@ -236,8 +236,9 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_tickets(customer
         Ticket.objects.filter(pk=make_ticket(user=customer).pk).update(related_item=related)
     client = logged_in(customer)
 
-    # The session, its user, the count and the page (number and related item joined).
-    with django_assert_num_queries(4):
+    # The session, its user, their verified e-mail, the count and the page (number and
+    # related item joined).
+    with django_assert_num_queries(5):
         response = client.get(f"{API}/list")
 
     assert len(response.json()["items"]) == count
@@ -251,8 +252,9 @@ def test_reading_a_ticket_costs_the_same_queries_whatever_its_length(
         customer_reply(ticket)
     client = logged_in(customer)
 
-    # The session, its user, the ticket, its public messages and their attachments.
-    with django_assert_num_queries(5):
+    # The session, its user, their verified e-mail, the ticket, its public messages and
+    # their attachments.
+    with django_assert_num_queries(6):
         response = client.get(f"{API}/{ticket.tracking.number}")
 
     assert len(response.json()["messages"]) == 1 + replies
