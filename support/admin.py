@@ -121,10 +121,7 @@ class MessageInline(admin.TabularInline):
 
     @admin.display(description=_("auteur"))
     def who(self, obj):
-        if obj.internal:
-            label = _("Note interne")
-        else:
-            label = obj.get_side_display()
+        label = _("Note interne") if obj.internal else obj.get_side_display()
         name = obj.author.get_full_name() or obj.author.get_username() if obj.author else ""
         return format_html("<strong>{}</strong><br><span class='quiet'>{}</span>", label, name)
 
