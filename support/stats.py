@@ -51,25 +51,25 @@ def _local_midnight(day: date) -> datetime:
 
 def duration_text(seconds: float | None) -> str | None:
     """A duration as staff read it, in the active language: "45 minutes" under an hour,
-    "4,5 heures" ("4.5 hours") under two days, "3,2 jours" beyond (a no-break space
-    between the number and its unit); None without one."""
+    "4,5 heures" ("4.5 hours") under two days, "3,2 jours" beyond; None without one. (The API
+    returns it as `avg_resolution_time`: plain spaces, as its documentation shows.)"""
     if seconds is None:
         return None
     minutes = round(seconds / 60)
     if minutes < 1:
         return _("moins d'une minute")
     if minutes < 60:
-        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
     hours = round(seconds / 3600, 1)
     if hours < 48:
-        # The count chooses the form: French says "1,5 heure" (singular below 2), English
-        # "1.5 hours" (a number written with a decimal is plural: the English catalogue
-        # gives both forms as plural).
-        return ngettext("%(value)s heure", "%(value)s heures", math.floor(hours)) % {
+        # The integer part chooses the form: French says "1,5 heure" (singular below 2).
+        # Translators: the value always has a decimal ("1.5 hours"): plural in both forms.
+        return ngettext("%(value)s heure", "%(value)s heures", math.floor(hours)) % {
             "value": formats.number_format(hours, decimal_pos=1)
         }
     days = round(seconds / 86400, 1)
-    return ngettext("%(value)s jour", "%(value)s jours", math.floor(days)) % {
+    # Translators: the value always has a decimal ("2.0 days"): plural in both forms.
+    return ngettext("%(value)s jour", "%(value)s jours", math.floor(days)) % {
         "value": formats.number_format(days, decimal_pos=1)
     }
 
