@@ -9,6 +9,22 @@ class SupportConfig(AppConfig):
     # Checked by the staff endpoints of /api/tickets/ (accounts.permissions).
     api_permissions = ["support.view_ticket", "support.change_ticket"]
 
+    # The staff pages listed under "Tableaux de bord" on the admin home (core.templatetags.platform).
+    @property
+    def dashboards(self):
+        from core.templatetags.platform import Dashboard
+
+        from .stats_views import VIEW_PERMISSION
+
+        return (
+            Dashboard(
+                title=_("Statistiques du support"),
+                url_name="support:stats",
+                permission=VIEW_PERMISSION,
+                links=((_("Exporter en CSV"), "support:stats-csv"),),
+            ),
+        )
+
     def ready(self) -> None:
         from tracking import registry
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stats_views, views
 
 app_name = "support"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("tracking/<str:number>/messages/fil/", views.thread, name="thread"),
     path("tracking/<str:number>/pieces/<int:attachment_id>/", views.public_attachment_view, name="public-attachment"),
     path("support/pieces/<int:attachment_id>/", views.staff_attachment, name="staff-attachment"),
+    path("support/stats/", stats_views.stats_page, name="stats"),
+    path("support/stats/export.csv", stats_views.stats_csv, name="stats-csv"),
 ]
