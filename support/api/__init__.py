@@ -32,7 +32,6 @@ STATUS = {
     errors.INVALID_REQUEST: 422,
     errors.INVALID_ASSIGNEE: 422,
     errors.INTERNAL_FOR_STAFF_ONLY: 403,
-    staff.STATS_UNAVAILABLE: 404,
 }
 
 

@@ -15,14 +15,11 @@ from core.origin import Origin
 from ..errors import INVALID_ASSIGNEE, TicketError
 from ..selectors import staff_ticket_list
 from ..services import ticket_assign, ticket_status_change
+from ..stats import ticket_stats
 from . import answers
 from .access import CHANGE, VIEW, staff_ticket
 from .common import page_of, ticket_answer
 from .schemas import AdminListQuery, AssignIn, StatsOut, StatusIn, TicketOut, TicketPage
-
-# While support.stats is not deployed (the statistics come with it): a 404, the figures
-# are not there; not a 5xx, nothing failed. To remove once support.stats is merged.
-STATS_UNAVAILABLE = "STATS_UNAVAILABLE"
 
 router = Router(tags=["staff"])
 can_view = SessionOrAnyToken(permission=VIEW)
@@ -55,12 +52,6 @@ def admin_list(request: HttpRequest, query: Query[AdminListQuery]):
 def admin_stats(request: HttpRequest):
     """Counts by status, category and priority, average first-response and resolution
     times (from the times stored when they happened), tickets open for over a week."""
-    try:
-        from ..stats import ticket_stats
-    except ModuleNotFoundError as exc:
-        if exc.name != "support.stats":
-            raise
-        raise TicketError(STATS_UNAVAILABLE, _("Les statistiques ne sont pas encore disponibles.")) from None
     return ticket_stats()
 
 

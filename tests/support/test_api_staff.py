@@ -217,7 +217,6 @@ def test_the_staff_list_costs_the_same_queries_whatever_the_number_of_tickets(
 
 
 def test_the_stats_are_the_support_figures(desk, agent, client):
-    pytest.importorskip("support.stats")
 
     response = client.get(f"{API}/admin/stats", **staff_jwt(client, "agent"))
 
