@@ -294,7 +294,9 @@ def test_heartbeat_is_recorded_once_a_day_per_machine(api, product):
     assert lic.last_heartbeat_at and lic.app_version == "1.6.1" and lic.os_info == "Windows 11 Pro"
     again = api.post("/licenses/heartbeat", body, ip="10.9.9.9")  # another IP, same machine
     assert again.status_code == 429 and again.json()["error"] == "RATE_LIMIT_EXCEEDED"
-    assert int(again["Retry-After"]) > 3600
+    # The rest of the machine's day-long window: django-ratelimit shifts each key's window
+    # by a jitter of its own, so how much is left depends on the time of day the test runs.
+    assert 0 < int(again["Retry-After"]) <= 24 * 3600
 
 
 def test_heartbeat_with_a_key_from_another_machine_is_refused(api, product):
