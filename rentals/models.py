@@ -70,7 +70,11 @@ class Rental(Trackable):
             # The no-double-booking exclusion constraint is PostgreSQL-only; it is added by
             # migration 0002 (see there) so that the SQLite demo can still migrate.
         ]
-        indexes = [models.Index(fields=["vehicle", "start_date", "end_date"])]
+        indexes = [
+            models.Index(fields=["vehicle", "start_date", "end_date"]),
+            # "Mes demandes" (tracking.selectors.items_for_email): UPPER(client_email) = UPPER(%s).
+            models.Index(models.functions.Upper("client_email"), name="rental_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tracking.number} · {self.vehicle}"

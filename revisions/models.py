@@ -64,6 +64,9 @@ class Revision(Trackable):
                 name="revision_quote_positive",
             ),
         ]
+        # "Mes demandes" finds a customer's requests by e-mail, case-insensitively
+        # (tracking.selectors.items_for_email: UPPER(client_email) = UPPER(%s)).
+        indexes = [models.Index(models.functions.Upper("client_email"), name="revision_email_upper")]
 
     def __str__(self) -> str:
         return f"{self.tracking.number} · {self.vehicle_make} {self.vehicle_model}"
