@@ -173,4 +173,6 @@ SERVICE = TrackedService(
     description=_("Décrivez le problème, recevez un diagnostic et un devis, acceptez-le en ligne."),
     expected_delay=expected_delay,
     changes_at=changes_at,
+    # The photos and videos, in the lookup's round trip.
+    prefetch=("media",),
 )

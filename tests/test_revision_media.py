@@ -436,7 +436,7 @@ def test_the_media_cost_one_query_whatever_their_number(client, django_assert_nu
     for i in range(count):
         add_photo(revision, label=["diagnostic", "before", "after"][i % 3], size=(40, 30))
     number = revision.tracking.number
-    # the request and its history (one round trip), its photos and videos, the support conversation
+    # the request, its history and its photos (one round trip), then the support conversation
     with django_assert_num_queries(4):
         html = client.get(f"/tracking/{number}/").content.decode()
     assert html.count('class="media-item"') == count
@@ -455,3 +455,21 @@ def test_serving_a_file_costs_one_query(client, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = client.get(f"/tracking/{revision.tracking.number}/medias/{media.pk}/")
         b"".join(response.streaming_content)
+
+
+def test_the_media_come_in_the_lookups_round_trip(django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracking.selectors import tracking_lookup
+
+    revision = make_quoted_revision()
+    add_photo(revision, label="diagnostic", size=(40, 30))
+    add_photo(revision, label="after", size=(40, 30))
+    with CaptureQueriesContext(connection) as captured:
+        view = tracking_lookup(raw_number=revision.tracking.number)
+    assert len(captured) == 3  # the revision, its history, its media: sent together
+    with django_assert_num_queries(0):
+        media = list(view.obj.media.all())
+        assert all(m.revision is view.obj for m in media)
+    assert len(media) == 2 and len(view.details["media"]) == 2

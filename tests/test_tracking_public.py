@@ -162,7 +162,7 @@ def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_
     for i in range(history_length - 2):
         status_transition(obj=revision, to_status="devis_envoye", note=f"révision {i}")
     number = revision.tracking.number
-    # the revision and its history in one round trip, its photos and videos, the support conversation
+    # the revision, its history and its photos (one round trip), then the support conversation
     with django_assert_num_queries(4):
         assert client.get(f"/tracking/{number}/").status_code == 200
     with django_assert_num_queries(3):

@@ -52,6 +52,10 @@ class TrackedService:
     quote: Callable[[Any], Money | None] = lambda obj: None
     # Extra select_related paths for the one query that loads an item.
     select_related: Sequence[str] = field(default_factory=tuple)
+    # Reverse relations (related names) the public page and JSON read, e.g. a revision's
+    # "media": loaded in the lookup's round trip and put in Django's prefetch cache, so
+    # `obj.media.all()` costs no query of its own.
+    prefetch: Sequence[str] = field(default_factory=tuple)
     # The e-mail sent when a status change asks to notify the customer
     # (tracking.services.status_change): a template pair <name>_subject.txt/_body.txt
     # rendered with obj, customer, number, status_label, note and url, sent to

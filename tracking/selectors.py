@@ -151,21 +151,57 @@ def _item_query(prefix: str) -> PreparedQuery:
 _EVENTS_QUERY = PreparedQuery(_events_queryset, "__sentinel-number__")
 
 
+def _prefetch_rel(service: registry.TrackedService, name: str):
+    return service.model._meta.get_field(name)
+
+
+@cache
+def _prefetch_query(prefix: str, name: str) -> PreparedQuery:
+    """The rows of one of the service's `prefetch` relations, by the item's number."""
+    rel = _prefetch_rel(registry.get(prefix), name)
+    return PreparedQuery(
+        lambda number: rel.related_model._default_manager.filter(
+            **{f"{rel.field.name}__tracking__number": number}
+        ).order_by("pk"),
+        "__sentinel-number__",
+    )
+
+
+def _attach_prefetched(service: registry.TrackedService, obj, found: dict[str, list]) -> None:
+    """Put each relation's rows where `obj.<name>.all()` finds them, as Django's own
+    prefetch_related() does (the related manager's queryset, its result cache filled),
+    each row pointing back to `obj`."""
+    cache_store = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in found.items():
+        rel = _prefetch_rel(service, name)
+        for row in rows:
+            rel.field.set_cached_value(row, obj)
+        queryset = getattr(obj, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        cache_store[rel.cache_name] = queryset  # the related manager reads it there
+
+
 def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     """Everything the public page shows for what a customer typed, whatever the service
-    or the length of its history: two queries (the object with its tracking row, and its
-    events), sent together in one round trip on PostgreSQL."""
+    or the length of its history: the object with its tracking row, its events and the
+    service's `prefetch` relations, sent together in one round trip on PostgreSQL."""
     number = numbers.normalize(raw_number)
     service = registry.get(numbers.prefix_of(number)) if number else None
     if service is None:
         return None
     if connection.vendor == "postgresql":
         item_query = _item_query(service.prefix)
-        item_rows, event_rows = fetch_together([item_query.query(number), _EVENTS_QUERY.query(number)])
+        extra = [_prefetch_query(service.prefix, name) for name in service.prefetch]
+        item_rows, event_rows, *extra_rows = fetch_together(
+            [item_query.query(number), _EVENTS_QUERY.query(number), *(q.query(number) for q in extra)]
+        )
         objects, events = item_query.build(item_rows), _EVENTS_QUERY.build(event_rows)
         obj = objects[0] if objects else None
+        if obj is not None and extra:
+            found = {name: q.build(rows) for name, q, rows in zip(service.prefetch, extra, extra_rows, strict=True)}
+            _attach_prefetched(service, obj, found)
     else:  # the demo's SQLite
-        obj = _item_queryset(service, number).first()
+        obj = _item_queryset(service, number).prefetch_related(*service.prefetch).first()
         events = list(_events_queryset(number)) if obj else []
     if obj is None:
         return None
