@@ -60,3 +60,12 @@ class Chrome:
     @cached_property
     def footer(self) -> SafeString:
         return mark_safe(_piece("footer", self.language))  # our own rendered template
+
+    @cached_property
+    def htmx(self) -> SafeString:
+        """htmx and its CSRF hook for a public page that needs them (the tracking page's
+        conversation); empty for logged-in users, whose account menu already loads them.
+        Rendered once per process: static URL lookups cost more than the rest of it."""
+        if self.request.user.is_authenticated:
+            return mark_safe("")
+        return mark_safe(_piece("htmx", self.language))  # our own rendered template
