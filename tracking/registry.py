@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 
 from core.money import Money
 
@@ -81,8 +82,25 @@ class TrackedService:
     customer_email_field: str = ""
 
     def status_label(self, status: str) -> str:
-        label = self._labels.get(status)
-        return str(label) if label is not None else status
+        # Translated once per status and language: the tracking lookups ask for every
+        # history row's label, and a lazy label's translation costs a catalogue lookup.
+        key = (status, get_language())
+        text = self._texts.get(key)
+        if text is None:
+            label = self._labels.get(status)
+            text = self._texts[key] = str(label) if label is not None else status
+        return text
+
+    def step_label(self, step: Step) -> str:
+        key = (f"step:{step.key}", get_language())
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = str(step.label)
+        return text
+
+    @cached_property
+    def _texts(self) -> dict:
+        return {}
 
     @cached_property
     def _labels(self) -> dict:
