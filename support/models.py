@@ -47,6 +47,8 @@ class Ticket(Trackable):
 
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.OPEN)
     subject = models.CharField(_("sujet"), max_length=200)
+    # The first message's text, kept on the ticket (the seed's field) for the admin's list
+    # and search; the conversation itself is the Message rows, the first one included.
     description = models.TextField(_("description"))
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices, default=Category.GENERAL)
     priority = models.CharField(_("priorité"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -177,7 +179,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

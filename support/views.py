@@ -96,10 +96,8 @@ def _conversation_context(found, *, form=None, sent: bool = False) -> dict:
     return conversation_context(number=found.number, conversation=conversation, form=form, sent=sent)
 
 
-def _conversation_response(request, found, *, form=None, sent=False, status=200) -> HttpResponse:
-    return render(
-        request, "support/_panel.html", {"panel": _conversation_context(found, form=form, sent=sent)}, status=status
-    )
+def _conversation_response(request, found, *, form=None, sent=False) -> HttpResponse:
+    return render(request, "support/_panel.html", {"panel": _conversation_context(found, form=form, sent=sent)})
 
 
 @require_POST
