@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil
 
 import django_ratelimit.core as ratelimit_core
@@ -83,6 +84,13 @@ class Counter:
         return self.period + ratelimit_core.EXPIRATION_FUDGE
 
 
+# A hash per request of every hot path (the tracking pages and JSON, validate); the same
+# clients come back within a window: remembered per process (a pure function).
+@lru_cache(maxsize=8192)
+def _cache_key(group: str, window: int, rate: str, value: str) -> str:
+    return _make_cache_key(group, window, rate, value, ALL)
+
+
 def _cache():
     return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
 
@@ -101,7 +109,7 @@ def counter_for(
     window = _get_window(value, period)
     return Counter(
         group=group,
-        key=_make_cache_key(group, window, rate, value, ALL),
+        key=_cache_key(group, window, rate, value),
         limit=limit,
         period=period,
         window=window,

@@ -37,6 +37,12 @@ _DATE = re.compile(r"^(?:\d{1,2}([ ./-])\d{1,2}\1\d{2,4}|\d{4}([ ./-])\d{1,2}\2\
 MIN_PHONE_DIGITS = 8
 MAX_PHONE_DIGITS = 15
 
+# What every phone the pattern above can match contains: MIN_PHONE_DIGITS digits with
+# only its separators between them. Text without it, and without "@", has nothing to
+# mask: most of what the public pages show (names, car models, notes) is answered by
+# this one search instead of a substitution per number in the text.
+_MAYBE_PHONE = re.compile(rf"\d(?:[ \u00a0\u202f.()-]*\d){{{MIN_PHONE_DIGITS - 1}}}")
+
 
 def mask_email(local: str, domain: str, tld: str) -> str:
     return f"{local[0]}***@{domain[0]}***.{tld}"
@@ -74,8 +80,12 @@ def _looks_like_phone(match: re.Match, text: str) -> bool:
 
 def mask_contacts(text: str) -> str:
     """`text` with e-mail addresses and phone numbers masked; everything else as typed."""
-    if not text:
+    if not text or ("@" not in text and not _MAYBE_PHONE.search(text)):
         return text
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
     text = _EMAIL.sub(lambda m: mask_email(m.group(1), m.group(2), m.group(3)), text)
 
     def phone(match: re.Match) -> str:

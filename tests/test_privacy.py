@@ -126,3 +126,22 @@ def test_not_found_answers_are_not_cached_either(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+
+
+def test_the_quick_check_never_skips_text_that_has_something_to_mask():
+    """mask_contacts() returns text without "@" and without 8 digits in a row (separators
+    allowed) as it is: on any text, it answers what the full masking would."""
+    import random
+
+    from core.masking import _mask
+
+    pieces = ["7", "0", "12", "345", "+", "00", " ", "\u00a0", "\u202f", ".", "-", "(", ")", "/", "km", "F", "@"]
+    pieces += ["a", "é", "x.fr"]
+    rng = random.Random(8)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(20_000)]
+    texts += ["77 123 45 67", "7712345", "771 234 5", "12/05/2024 à 10h", "a@b", "tel:+221-77-123-45-67"]
+    masked = 0
+    for text in texts:
+        assert mask_contacts(text) == _mask(text), text
+        masked += _mask(text) != text
+    assert 500 < masked < len(texts) - 500  # both kinds of text, many of each

@@ -162,17 +162,18 @@ def test_tracking_page_and_json_use_a_constant_number_of_queries(client, django_
     for i in range(history_length - 2):
         status_transition(obj=revision, to_status="devis_envoye", note=f"révision {i}")
     number = revision.tracking.number
-    # the revision, its history and its photos (one round trip), then the support conversation
-    with django_assert_num_queries(4):
+    # the revision with its history and its photos (one statement), then the support conversation
+    with django_assert_num_queries(2):
         assert client.get(f"/tracking/{number}/").status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         response = client.get(f"/api/tracking/{number}")
     assert len(response.json()["history"]) == history_length
 
 
-def test_rental_page_uses_three_queries(client, django_assert_num_queries):
+def test_rental_page_uses_two_queries(client, django_assert_num_queries):
     number = make_rental().tracking.number
-    with django_assert_num_queries(3):
+    # the rental with its car and its history (one statement), then the support conversation
+    with django_assert_num_queries(2):
         assert client.get(f"/tracking/{number}/").status_code == 200
 
 

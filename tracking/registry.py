@@ -91,12 +91,26 @@ class TrackedService:
             text = self._texts[key] = str(label) if label is not None else status
         return text
 
-    def step_label(self, step: Step) -> str:
-        key = (f"step:{step.key}", get_language())
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = str(step.label)
-        return text
+    def step_labels(self) -> list[str]:
+        """The steps' labels in the active language (translated once per language)."""
+        language = get_language()
+        labels = self._step_texts.get(language)
+        if labels is None:
+            labels = self._step_texts[language] = [str(step.label) for step in self.steps]
+        return labels
+
+    @cached_property
+    def step_index(self) -> dict[str, int]:
+        """status -> the index of the (first) step in which it is the current one."""
+        index: dict[str, int] = {}
+        for i, step in enumerate(self.steps):
+            for status in step.statuses:
+                index.setdefault(status, i)
+        return index
+
+    @cached_property
+    def _step_texts(self) -> dict:
+        return {}
 
     @cached_property
     def _texts(self) -> dict:

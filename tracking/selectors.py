@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from core.db import PreparedQuery, fetch_together
+from core.db import NestedRows, PreparedQuery
 from core.masking import mask_contacts
 from core.money import Money
 
@@ -85,19 +84,17 @@ class TrackingView:
         }
 
 
-def _steps(service: registry.TrackedService, status: str, events: list[TrackingEvent]) -> list[StepView]:
-    def step_index(s: str) -> int | None:
-        return next((i for i, step in enumerate(service.steps) if s in step.statuses), None)
-
-    reached = step_index(status)
+def _steps(service: registry.TrackedService, status: str, events) -> list[StepView]:
+    step_of = service.step_index
+    reached = step_of.get(status)
     current = reached
     if reached is None:
         # Cancelled or another status off the main path: show how far it had got.
         current = None
-        reached = max((i for e in events if (i := step_index(e.status)) is not None), default=0)
+        reached = max((i for e in events if (i := step_of.get(e.status)) is not None), default=0)
     return [
-        StepView(key=step.key, label=service.step_label(step), done=i <= reached, current=i == current)
-        for i, step in enumerate(service.steps)
+        StepView(key=step.key, label=label, done=i <= reached, current=i == current)
+        for i, (step, label) in enumerate(zip(service.steps, service.step_labels(), strict=True))
     ]
 
 
@@ -149,23 +146,54 @@ def _item_query(prefix: str) -> PreparedQuery:
     return PreparedQuery(lambda number: _item_queryset(service, number).order_by()[:1], "__sentinel-number__")
 
 
-_EVENTS_QUERY = PreparedQuery(_events_queryset, "__sentinel-number__")
-
-
 def _prefetch_rel(service: registry.TrackedService, name: str):
     return service.model._meta.get_field(name)
 
 
+class _Event(NamedTuple):
+    """A public history row as the lookup reads it (event_note() and _steps() need no more)."""
+
+    at: Any
+    status: str
+    note: str
+    note_key: str
+    note_params: dict
+
+
+_EVENT_FIELDS = _Event._fields
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """The one statement of a service's lookup (PostgreSQL): the object with its tracking
+    row and select_related rows, its public history and each `prefetch` relation as
+    NestedRows columns (annotations `_events` and `_prefetch_<name>`)."""
+
+    query: PreparedQuery
+    events: NestedRows
+    prefetch: dict[str, NestedRows]
+
+
 @cache
-def _prefetch_query(prefix: str, name: str) -> PreparedQuery:
-    """The rows of one of the service's `prefetch` relations, by the item's number."""
-    rel = _prefetch_rel(registry.get(prefix), name)
-    return PreparedQuery(
-        lambda number: rel.related_model._default_manager.filter(
-            **{f"{rel.field.name}__tracking__number": number}
-        ).order_by("pk"),
+def _statement(prefix: str) -> _Statement:
+    service = registry.get(prefix)
+    events = NestedRows(
+        # Internal rows (staff edits of contact details) are the staff's audit trail only.
+        TrackingEvent.objects.filter(item_id=OuterRef("tracking_id"), internal=False).order_by("at", "pk"),
+        fields=_EVENT_FIELDS,
+    )
+    prefetch = {}
+    for name in service.prefetch:
+        rel = _prefetch_rel(service, name)
+        prefetch[name] = NestedRows(
+            rel.related_model._default_manager.filter(**{rel.field.attname: OuterRef("pk")}).order_by("pk")
+        )
+    annotations = {"_events": events, **{f"_prefetch_{name}": rows for name, rows in prefetch.items()}}
+    query = PreparedQuery(
+        lambda number: _item_queryset(service, number).annotate(**annotations).order_by()[:1],
         "__sentinel-number__",
     )
+    return _Statement(query=query, events=events, prefetch=prefetch)
 
 
 def _attach_prefetched(service: registry.TrackedService, obj, found: dict[str, list]) -> None:
@@ -187,27 +215,32 @@ def _attach_prefetched(service: registry.TrackedService, obj, found: dict[str, l
 def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     """Everything the public page shows for what a customer typed, whatever the service
     or the length of its history: the object with its tracking row, its events and the
-    service's `prefetch` relations, sent together in one round trip on PostgreSQL."""
+    service's `prefetch` relations, in one statement on PostgreSQL."""
     number = numbers.normalize(raw_number)
-    service = registry.get(numbers.prefix_of(number)) if number else None
+    return _view(number) if number else None
+
+
+def _view(number: str) -> TrackingView | None:
+    """tracking_lookup() of a normalised number."""
+    service = registry.get(numbers.prefix_of(number))
     if service is None:
         return None
     if connection.vendor == "postgresql":
-        item_query = _item_query(service.prefix)
-        extra = [_prefetch_query(service.prefix, name) for name in service.prefetch]
-        item_rows, event_rows, *extra_rows = fetch_together(
-            [item_query.query(number), _EVENTS_QUERY.query(number), *(q.query(number) for q in extra)]
-        )
-        objects, events = item_query.build(item_rows), _EVENTS_QUERY.build(event_rows)
-        obj = objects[0] if objects else None
-        if obj is not None and extra:
-            found = {name: q.build(rows) for name, q, rows in zip(service.prefetch, extra, extra_rows, strict=True)}
+        statement = _statement(service.prefix)
+        found = statement.query.objects(number)
+        obj = found[0] if found else None
+        if obj is None:
+            return None
+        columns = obj.__dict__
+        events = [_Event(*row) for row in statement.events.rows(columns.pop("_events"))]
+        if statement.prefetch:
+            found = {name: rows.objects(columns.pop(f"_prefetch_{name}")) for name, rows in statement.prefetch.items()}
             _attach_prefetched(service, obj, found)
     else:  # the demo's SQLite
         obj = _item_queryset(service, number).prefetch_related(*service.prefetch).first()
-        events = list(_events_queryset(number)) if obj else []
-    if obj is None:
-        return None
+        if obj is None:
+            return None
+        events = list(_events_queryset(number))
     return TrackingView(
         number=number,
         service=service,
@@ -227,14 +260,18 @@ def tracking_lookup(*, raw_number: str) -> TrackingView | None:
     )
 
 
+# One encoder for every answer (json.dumps(cls=...) builds one per call).
+_ENCODER = DjangoJSONEncoder()
+
+
 def tracking_json_body(*, number: str, version: str) -> bytes | None:
     """The public JSON of a normalised number, encoded as the API sends it (None when no
     request has this number), and cached under the `version` read before (see caching).
-    Two queries to build it."""
-    view = tracking_lookup(raw_number=number)
+    One query to build it (tracking_lookup)."""
+    view = _view(number)
     if view is None:
         return None
-    body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
+    body = _ENCODER.encode(view.as_json()).encode()
     if caching.enabled():
         caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body

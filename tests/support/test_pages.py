@@ -217,12 +217,12 @@ def test_tracking_pages_cost_the_same_queries_whatever_the_conversation(client, 
     for i in range(replies):
         staff_reply(ticket, f"Réponse {i}", author=agent)
         staff_reply(question.ticket, f"Réponse {i}", author=agent)
-    # A ticket: its row with its history (one round trip), its messages, their attachments.
-    with django_assert_num_queries(4):
+    # A ticket: its row with its history (one statement), its messages, their attachments.
+    with django_assert_num_queries(3):
         assert client.get(f"/tracking/{ticket.tracking.number}/").status_code == 200
-    # Another request (a revision): its row and history, its photos, the conversation's messages
-    # and their attachments.
-    with django_assert_num_queries(5):
+    # Another request (a revision): its row with its history and photos (one statement), the
+    # conversation's messages and their attachments.
+    with django_assert_num_queries(3):
         assert client.get(f"/tracking/{revision.tracking.number}/").status_code == 200
     with django_assert_num_queries(0):  # cached
         assert client.get(f"/tracking/{revision.tracking.number}/").status_code == 200
