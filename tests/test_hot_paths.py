@@ -195,3 +195,19 @@ def test_an_entry_built_before_a_change_and_stored_after_it_is_not_served(client
     caching.store(key, b'{"status": "devis_envoye"}', version=stale_version, changes_at=None)
     # then the next reader does not serve it
     assert client.get(f"/api/tracking/{number}").json()["status"] == "annule"
+
+
+def test_the_wsgi_entry_point_leaves_what_it_loaded_out_of_the_collector():
+    """A full collection walks only what requests left behind, not Django and the apps
+    (config/wsgi.py: the p99 of the hot paths)."""
+    import gc
+    import importlib
+
+    import config.wsgi
+
+    gc.unfreeze()
+    importlib.reload(config.wsgi)
+    try:
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

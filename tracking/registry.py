@@ -81,19 +81,24 @@ class TrackedService:
     # items_for_email, "Mes demandes"). Empty: the service is not listed there.
     customer_email_field: str = ""
 
-    def status_label(self, status: str) -> str:
-        # Translated once per status and language: the tracking lookups ask for every
-        # history row's label, and a lazy label's translation costs a catalogue lookup.
-        key = (status, get_language())
-        text = self._texts.get(key)
-        if text is None:
-            label = self._labels.get(status)
-            text = self._texts[key] = str(label) if label is not None else status
-        return text
+    def status_label(self, status: str, language: str | None = None) -> str:
+        """A status's label in `language` (default: the active one)."""
+        labels = self.status_labels(language)
+        return labels.get(status, status)
 
-    def step_labels(self) -> list[str]:
-        """The steps' labels in the active language (translated once per language)."""
-        language = get_language()
+    def status_labels(self, language: str | None = None) -> dict[str, str]:
+        """status -> label in `language` (default: the active one), translated once per
+        language: the tracking lookups ask for every history row's label, and a lazy
+        label's translation costs a catalogue lookup."""
+        language = language or get_language()
+        labels = self._texts.get(language)
+        if labels is None:
+            labels = self._texts[language] = {status: str(label) for status, label in self.status_choices.choices}
+        return labels
+
+    def step_labels(self, language: str | None = None) -> list[str]:
+        """The steps' labels in `language` (default: the active one), translated once."""
+        language = language or get_language()
         labels = self._step_texts.get(language)
         if labels is None:
             labels = self._step_texts[language] = [str(step.label) for step in self.steps]
@@ -115,11 +120,6 @@ class TrackedService:
     @cached_property
     def _texts(self) -> dict:
         return {}
-
-    @cached_property
-    def _labels(self) -> dict:
-        # Built once: TextChoices.values and lookups build lists at every call.
-        return dict(self.status_choices.choices)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class TrackingView:
         }
 
 
-def _steps(service: registry.TrackedService, status: str, events) -> list[StepView]:
+def _steps(service: registry.TrackedService, status: str, events, language: str | None = None) -> list[StepView]:
     step_of = service.step_index
     reached = step_of.get(status)
     current = reached
@@ -94,7 +94,7 @@ def _steps(service: registry.TrackedService, status: str, events) -> list[StepVi
         reached = max((i for e in events if (i := step_of.get(e.status)) is not None), default=0)
     return [
         StepView(key=step.key, label=label, done=i <= reached, current=i == current)
-        for i, (step, label) in enumerate(zip(service.steps, service.step_labels(), strict=True))
+        for i, (step, label) in enumerate(zip(service.steps, service.step_labels(language), strict=True))
     ]
 
 
@@ -241,19 +241,25 @@ def _view(number: str) -> TrackingView | None:
         if obj is None:
             return None
         events = list(_events_queryset(number))
+    # The reader's language, read once (each read is a thread-local lookup).
+    language = get_language()
+    labels = service.status_labels(language)
     return TrackingView(
         number=number,
         service=service,
         obj=obj,
         status=obj.status,
-        status_label=service.status_label(obj.status),
-        steps=_steps(service, obj.status, events),
+        status_label=labels.get(obj.status, obj.status),
+        steps=_steps(service, obj.status, events, language),
         details=service.details(obj),
         quote=service.quote(obj),
         history=[
             # Notes are written for the customer, but a number is enough to read them.
             HistoryEntry(
-                at=e.at, status=e.status, label=service.status_label(e.status), note=mask_contacts(event_note(e))
+                at=e.at,
+                status=e.status,
+                label=labels.get(e.status, e.status),
+                note=mask_contacts(event_note(e, language)),
             )
             for e in events
         ],
