@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, QuerySet
@@ -266,7 +267,7 @@ def _view(number: str) -> TrackingView | None:
     )
 
 
-# One encoder for every answer (json.dumps(cls=...) builds one per call).
+# Django's encoder for what orjson does not know (lazy text, Decimal...).
 _ENCODER = DjangoJSONEncoder()
 
 
@@ -277,7 +278,7 @@ def tracking_json_body(*, number: str, version: str) -> bytes | None:
     view = _view(number)
     if view is None:
         return None
-    body = _ENCODER.encode(view.as_json()).encode()
+    body = orjson.dumps(view.as_json(), default=_ENCODER.default)
     if caching.enabled():
         caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body
