@@ -4,13 +4,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-import orjson
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from core.api import json_bytes
 from core.db import NestedRows, PreparedQuery
 from core.masking import mask_contacts
 from core.money import Money
@@ -267,10 +266,6 @@ def _view(number: str) -> TrackingView | None:
     )
 
 
-# Django's encoder for what orjson does not know (lazy text, Decimal...).
-_ENCODER = DjangoJSONEncoder()
-
-
 def tracking_json_body(*, number: str, version: str) -> bytes | None:
     """The public JSON of a normalised number, encoded as the API sends it (None when no
     request has this number), and cached under the `version` read before (see caching).
@@ -278,7 +273,7 @@ def tracking_json_body(*, number: str, version: str) -> bytes | None:
     view = _view(number)
     if view is None:
         return None
-    body = orjson.dumps(view.as_json(), default=_ENCODER.default)
+    body = json_bytes(view.as_json())
     if caching.enabled():
         caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body
