@@ -121,3 +121,14 @@ def test_the_lookup_answers_as_the_plain_orm_queries_do(monkeypatch, language):
             assert one_statement.as_json() == plain.as_json()
             assert [h.at for h in one_statement.history] == [h.at for h in plain.history]
     assert len(tracking_lookup(raw_number=numbers[0]).details["media"]) == 2
+
+
+def test_notes_render_in_each_language_with_their_plural_forms():
+    from tracking.notes import render
+
+    for _ in range(2):  # the second time from the translated templates kept per language
+        assert render(key="revision.received", params={}, language="fr") == "Demande de révision reçue."
+        assert render(key="revision.received", params={}, language="en") == "Service request received."
+        one = render(key="rental.hold_expired", params={"hours": 1}, language="fr")
+        many = render(key="rental.hold_expired", params={"hours": 48}, language="en")
+        assert "sous 1 heure\u00a0:" in one and "within 48 hours" in many

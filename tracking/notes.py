@@ -116,6 +116,9 @@ def render(*, key: str, params: dict, fallback: str = "", language: str | None =
     try:
         if callable(message):
             return message(decoded)
+        if hasattr(message, "_get_number_value"):  # ngettext_lazy: the form depends on the number
+            with translation.override(language or translation.get_language()):
+                return str(message % decoded)
         return _translated(key, message, language or translation.get_language()) % decoded
     except (KeyError, TypeError, ValueError, LookupError):
         return fallback
