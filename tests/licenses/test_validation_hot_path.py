@@ -257,3 +257,21 @@ def test_a_record_for_a_license_that_changed_machine_is_not_written(api, product
     License.objects.update(machine_id="e" * 32)
     recording.validations_flush()
     assert _validations() == 0
+
+
+def test_the_answers_are_written_as_jsonresponse_writes_them(api, client, product):
+    """Byte for byte: bench/post_json.lua and the FastAPI peer's compare.sh look for
+    `"valid": true` in the body; the tracking JSON is what json.dumps wrote before."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from tests.factories import make_quoted_revision
+
+    body = api.post("/licenses/validate", {"machine_id": MACHINE, "license_key": _key(api)}).content
+    assert b'"success": true, "valid": true, "license_type": "trial"' in body
+    assert body == json.dumps(json.loads(body), cls=DjangoJSONEncoder).encode()
+    number = make_quoted_revision().tracking.number
+    tracked = client.get(f"/api/tracking/{number}").content
+    assert tracked == json.dumps(json.loads(tracked), cls=DjangoJSONEncoder).encode()
+    assert b'"status_label": "Devis envoy\\u00e9"' in tracked
