@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from math import ceil
+from typing import Any
 
 import django_ratelimit.core as ratelimit_core
 from django.conf import settings
@@ -60,14 +61,15 @@ DEFAULT_MESSAGE = gettext_lazy("Trop de tentatives depuis votre adresse. Réessa
 @dataclass(frozen=True)
 class Counter:
     """One client's counter for one limit in the current window, with what to say when
-    it is used up (`message` may contain %(wait)s, the translated remaining wait)."""
+    it is used up (`message` may contain %(wait)s, the translated remaining wait; lazy text
+    is translated only when a request is refused)."""
 
     group: str
     key: str  # django-ratelimit's cache key
     limit: int
     period: int
     window: int  # the window's last second (unix time)
-    message: str
+    message: Any  # str or lazy text
 
     def time_left(self) -> int:
         # django-ratelimit's clock (tests stop it there).
@@ -113,7 +115,7 @@ def counter_for(
         limit=limit,
         period=period,
         window=window,
-        message=message or str(DEFAULT_MESSAGE),
+        message=message or DEFAULT_MESSAGE,
     )
 
 
@@ -165,7 +167,7 @@ def wait_text(seconds: int) -> str:
 def refusal(counter: Counter) -> RateLimited:
     """The RateLimited for a counter over its limit (exact Retry-After, translated wait)."""
     seconds = retry_after(counter)
-    return RateLimited(counter.message % {"wait": wait_text(seconds)}, retry_after=seconds)
+    return RateLimited(str(counter.message) % {"wait": wait_text(seconds)}, retry_after=seconds)
 
 
 def enforce(
