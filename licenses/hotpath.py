@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core import limits
-from core.cache import redis_client
+from core.cache import redis_client, run_script
 from core.origin import Origin
 
 from . import recording, state_cache
@@ -31,8 +31,6 @@ end
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
 return {0, redis.call('GET', KEYS[3])}
 """
-
-_scripts: dict[int, object] = {}
 
 
 @dataclass(frozen=True)
@@ -53,13 +51,10 @@ def validation_hit(
         return Hit(recorded=False, token=None, fresh=False)
     buffered = recording.buffered()
     record = recording.encode(license_id=license_id, machine_id=machine_id, at=at, origin=origin) if buffered else ""
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_HIT)
     keys = [counter.redis_key if counter else "-", recording.buffer_key(), state_cache.token_key(license_id)]
     args = [counter.expiry if counter else 0, counter.limit if counter else -1, record]
     try:
-        reply = script(keys=keys, args=args)
+        reply = run_script(client, _HIT, keys=keys, args=args)
     except Exception as exc:  # Redis down: no limit, the record written at once, the state read
         limits.unavailable(exc, counter)
         return Hit(recorded=False, token=None, fresh=False)
