@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -304,21 +303,6 @@ def hot_path(api: NinjaAPI, route: str, fast: Callable[..., HttpResponse | None]
 
     view.csrf_exempt = True  # as django-ninja's views: these APIs take no cookies-based auth
     return view
-
-
-# One encoder for the hot paths' answers (JsonResponse builds one per response).
-_DJANGO_JSON = DjangoJSONEncoder()
-
-
-def json_bytes(data: Any) -> bytes:
-    """`data` as JsonResponse writes it, byte for byte (json's default separators, ASCII):
-    the benchmark's wrk script and the FastAPI peer's compare.sh look for `"valid": true`."""
-    return _DJANGO_JSON.encode(data).encode()
-
-
-def json_answer(data: Any, status: int = 200) -> HttpResponse:
-    """What JsonResponse(data) sends, without building an encoder per response."""
-    return HttpResponse(json_bytes(data), status=status, content_type="application/json")
 
 
 def json_body_fields(request: HttpRequest, names: frozenset[str]) -> dict[str, str] | None:

@@ -9,8 +9,8 @@ rate-limit hit in one round trip (INCR, and EXPIRE when the counter is new): cor
 calls it on every counted request, where django-ratelimit's own path costs an ADD and
 an INCR.
 
-run_script() runs a Lua script for a hot path (the license validation) on a connection
-of its own.
+run_script() is how the platform runs a Lua script: on a connection each thread keeps
+(the hot paths: the license validation, every rate-limit hit).
 """
 
 import hashlib
@@ -41,7 +41,6 @@ class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
-        self._incr_scripts = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -51,12 +50,7 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return client
 
     def incr(self, key, delta):
-        client = self.get_client(key, write=True)
-        script = self._incr_scripts.get(id(client))
-        if script is None:
-            # EVALSHA, re-sent with EVAL by redis-py if the server lost its script cache.
-            script = self._incr_scripts[id(client)] = client.register_script(_INCR_EXISTING)
-        value = script(keys=[key], args=[delta])
+        value = run_script(self.get_client(key, write=True), _INCR_EXISTING, keys=[key], args=[delta])
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value

@@ -37,7 +37,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from core.cache import redis_client
+from core.cache import redis_client, run_script
 from core.origin import Origin
 
 from .models import License, LicenseEvent, ValidationFlush
@@ -141,7 +141,6 @@ def validations_flush(*, max_batches: int = 100) -> FlushResult:
     if client is None or connection.vendor != "postgresql":
         return FlushResult()
     buffer_key, open_key = _keys()
-    take = client.register_script(_TAKE_BATCH)
     batches = written = skipped = failed = 0
     # First the batches an interrupted run left behind, then new ones from the buffer.
     pending = [member.decode() for member in client.smembers(open_key)]
@@ -150,7 +149,9 @@ def validations_flush(*, max_batches: int = 100) -> FlushResult:
             batch_id = pending.pop()
         else:
             batch_id = uuid.uuid4().hex
-            if not take(keys=[buffer_key, _batch_key(batch_id), open_key], args=[BATCH_SIZE, batch_id]):
+            if not run_script(
+                client, _TAKE_BATCH, keys=[buffer_key, _batch_key(batch_id), open_key], args=[BATCH_SIZE, batch_id]
+            ):
                 break
         records = [json.loads(raw) for raw in client.lrange(_batch_key(batch_id), 0, -1)]
         try:

@@ -126,9 +126,13 @@ def test_the_lookup_answers_as_the_plain_orm_queries_do(monkeypatch, language):
 def test_notes_render_in_each_language_with_their_plural_forms():
     from tracking.notes import render
 
-    for _ in range(2):  # the second time from the translated templates kept per language
-        assert render(key="revision.received", params={}, language="fr") == "Demande de révision reçue."
-        assert render(key="revision.received", params={}, language="en") == "Service request received."
-        one = render(key="rental.hold_expired", params={"hours": 1}, language="fr")
-        many = render(key="rental.hold_expired", params={"hours": 48}, language="en")
+    def note(language, key, **params):
+        with translation.override(language):
+            return render(key=key, params=params)
+
+    for _ in range(2):
+        assert note("fr", "revision.received") == "Demande de révision reçue."
+        assert note("en", "revision.received") == "Service request received."
+        one = note("fr", "rental.hold_expired", hours=1)
+        many = note("en", "rental.hold_expired", hours=48)
         assert "sous 1 heure\u00a0:" in one and "within 48 hours" in many

@@ -106,35 +106,17 @@ def _decode(value):
     return value
 
 
-def render(*, key: str, params: dict, fallback: str = "", language: str | None = None) -> str:
-    """The note in `language` (default: the active one); the stored text when the key is
-    unknown (a message removed since) or its parameters no longer fit."""
+def render(*, key: str, params: dict, fallback: str = "") -> str:
+    """The note in the active language; the stored text when the key is unknown (a
+    message removed since) or its parameters no longer fit."""
     message = _messages.get(key)
     if not key or message is None:
         return fallback
     decoded = {name: _decode(value) for name, value in (params or {}).items()}
     try:
-        if callable(message):
-            return message(decoded)
-        if hasattr(message, "_get_number_value"):  # ngettext_lazy: the form depends on the number
-            with translation.override(language or translation.get_language()):
-                return str(message % decoded)
-        return _translated(key, message, language or translation.get_language()) % decoded
+        return message(decoded) if callable(message) else str(message % decoded)
     except (KeyError, TypeError, ValueError, LookupError):
         return fallback
-
-
-# key -> its message in each language, translated once (a tracking page renders every
-# history row's note at each build).
-_translations: dict[tuple[str, str], str] = {}
-
-
-def _translated(key: str, message: Promise, language: str) -> str:
-    text = _translations.get((key, language))
-    if text is None:
-        with translation.override(language):
-            text = _translations[(key, language)] = str(message)
-    return text
 
 
 def stored(note: str | Note) -> tuple[str, str, dict]:
@@ -149,6 +131,6 @@ def stored(note: str | Note) -> tuple[str, str, dict]:
     return note or "", "", {}
 
 
-def event_note(event, language: str | None = None) -> str:
-    """A TrackingEvent's note for the reader (in `language`, default: the active one)."""
-    return render(key=event.note_key, params=event.note_params, fallback=event.note, language=language)
+def event_note(event) -> str:
+    """A TrackingEvent's note for the current reader."""
+    return render(key=event.note_key, params=event.note_params, fallback=event.note)

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from core.api import json_bytes
 from core.db import NestedRows, PreparedQuery
 from core.masking import mask_contacts
 from core.money import Money
@@ -259,7 +260,7 @@ def _view(number: str) -> TrackingView | None:
                 at=e.at,
                 status=e.status,
                 label=labels.get(e.status, e.status),
-                note=mask_contacts(event_note(e, language)),
+                note=mask_contacts(event_note(e)),
             )
             for e in events
         ],
@@ -273,7 +274,7 @@ def tracking_json_body(*, number: str, version: str) -> bytes | None:
     view = _view(number)
     if view is None:
         return None
-    body = json_bytes(view.as_json())
+    body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
     if caching.enabled():
         caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
     return body

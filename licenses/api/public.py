@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from core.api import json_answer, json_body_fields
+from core.api import json_body_fields
 from core.origin import Origin
 
 from .. import services, signing
@@ -60,7 +60,7 @@ def validate(request: HttpRequest, payload: ValidateIn):
     return validation_answer(request, machine_id=payload.machine_id, license_key=payload.license_key)
 
 
-def validate_fast(request: HttpRequest) -> HttpResponse | None:
+def validate_fast(request: HttpRequest) -> JsonResponse | None:
     """The hot path of validate (core.api.hot_path): a well-formed request is answered
     here, anything else by the operation above, as before."""
     if request.method != "POST":
@@ -77,7 +77,7 @@ def validate_fast(request: HttpRequest) -> HttpResponse | None:
 VALIDATE_FIELDS = frozenset({"machine_id", "license_key"})
 
 
-def validation_answer(request: HttpRequest, *, machine_id: str, license_key: str) -> HttpResponse:
+def validation_answer(request: HttpRequest, *, machine_id: str, license_key: str) -> JsonResponse:
     # Counted by the service, in the round trip that also records the validation.
     result = services.license_validate(
         machine_id=machine_id,
@@ -87,7 +87,7 @@ def validation_answer(request: HttpRequest, *, machine_id: str, license_key: str
     )
     lic, now = result.license, timezone.now()
     if result.valid:
-        return json_answer(
+        return JsonResponse(
             {
                 "success": True,
                 "valid": True,
@@ -104,7 +104,7 @@ def validation_answer(request: HttpRequest, *, machine_id: str, license_key: str
     if result.error == "LICENSE_EXPIRED":
         body["expired_at"] = iso(lic.expires_at)
         body["renewal_url"] = lic.renewal_url or settings.LICENSE_RENEWAL_URL
-    return json_answer(body)
+    return JsonResponse(body)
 
 
 @router.post("/licenses/heartbeat", summary="Report that the app is running")
