@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracking.registry import Customer, Step, TrackedService
 
-from .models import Ticket
+from .models import Attachment, Message, Ticket
 
 S = Ticket.Status
 
@@ -91,6 +91,8 @@ SERVICE = TrackedService(
     steps=STEPS,
     details=details,
     select_related=("related_item",),
+    # The public thread (details["messages"]) is read by support.selectors, not prefetched.
+    answer_sources=((Message, "ticket_id", "pk"), (Attachment, "message_id", "messages")),
     status_email="support/email/status",
     customer=customer,
     customer_email_field="customer_email",

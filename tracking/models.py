@@ -15,6 +15,10 @@ class TrackedItem(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     # The customer's language when they made the request: their e-mails are written in it.
     language = models.CharField(_("langue"), max_length=8, default="fr")
+    # Moved forward by PostgreSQL itself at every change of what the public answer shows
+    # (triggers installed by tracking.answers): a stored answer is served only while it
+    # carries the current version.
+    answer_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("numéro de suivi")
@@ -23,6 +27,29 @@ class TrackedItem(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class PublicAnswer(models.Model):
+    """The public JSON of one number in one language, as the API sends it, stored when
+    it is built (PostgreSQL only; see tracking.answers). Not a cache with a lifetime:
+    a row is served only while its version is its item's, its shape the running code's,
+    and `valid_until` (the answer's own `changes_at`) is ahead."""
+
+    # The unique constraint indexes item first: no index of its own.
+    item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="+", db_index=False)
+    language = models.CharField(max_length=8)
+    version = models.BigIntegerField()
+    # A fingerprint of the code and translations that wrote `body` (tracking.answers.shape).
+    shape = models.CharField(max_length=16)
+    valid_until = models.DateTimeField(null=True)
+    body = models.BinaryField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "language"], name="tracking_answer_one_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.language} v{self.version}"
 
 
 class TrackingEvent(models.Model):

@@ -57,6 +57,13 @@ class TrackedService:
     # "media": loaded in the lookup's round trip and put in Django's prefetch cache, so
     # `obj.media.all()` costs no query of its own.
     prefetch: Sequence[str] = field(default_factory=tuple)
+    # Other tables whose rows the public answer shows, beyond the model, its tracking row
+    # and history, `select_related` and `prefetch` (which count already): (model, one of
+    # its columns, the lookup from this service's model that matches that column's
+    # value), e.g. a ticket's messages (Message, "ticket_id", "pk"). A change of any of
+    # them makes the stored public answers of the items concerned stale
+    # (tracking.answers).
+    answer_sources: Sequence[tuple[type[models.Model], str, str]] = field(default_factory=tuple)
     # The e-mail sent when a status change asks to notify the customer
     # (tracking.services.status_change): a template pair <name>_subject.txt/_body.txt
     # rendered with obj, customer, number, status_label, note and url, sent to

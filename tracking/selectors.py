@@ -15,7 +15,7 @@ from core.db import NestedRows, PreparedQuery
 from core.masking import mask_contacts
 from core.money import Money
 
-from . import caching, numbers, registry
+from . import answers, caching, numbers, registry
 from .models import TrackingEvent
 from .notes import event_note
 
@@ -270,13 +270,25 @@ def _view(number: str) -> TrackingView | None:
 def tracking_json_body(*, number: str, version: str) -> bytes | None:
     """The public JSON of a normalised number, encoded as the API sends it (None when no
     request has this number), and cached under the `version` read before (see caching).
-    One query to build it (tracking_lookup)."""
-    view = _view(number)
-    if view is None:
-        return None
-    body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
+    On PostgreSQL the answer stored in the database when it is current (one indexed
+    read, tracking.answers), else built (one query: tracking_lookup) and stored."""
+    language = get_language()
+    stored = answers.read(number=number, language=language) if answers.enabled() else None
+    if stored is not None:
+        body, changes_at = stored
+    else:
+        view = _view(number)
+        if view is None:
+            return None
+        body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
+        changes_at = view.changes_at
+        if answers.enabled():
+            item = view.obj.tracking
+            answers.store(
+                item_id=item.pk, version=item.answer_version, language=language, body=body, valid_until=changes_at
+            )
     if caching.enabled():
-        caching.store(caching.json_key(number, get_language()), body, version=version, changes_at=view.changes_at)
+        caching.store(caching.json_key(number, language), body, version=version, changes_at=changes_at)
     return body
 
 

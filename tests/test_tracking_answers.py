@@ -1,0 +1,289 @@
+"""Stored public answers (tracking.answers): one indexed read when no cache holds the
+answer, and never an answer older than the data, whatever wrote it."""
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from rentals.models import Rental
+from revisions.models import Revision, RevisionMedia
+from support.models import Attachment, Message
+from support.services import message_add
+from tracking import answers
+from tracking.models import PublicAnswer, TrackedItem, TrackingEvent
+from tracking.selectors import _view
+from tracking.services import status_transition
+
+from .concurrency import run_at_once
+from .factories import make_quoted_revision, make_rental, make_revision
+from .support.factories import customer_reply, make_ticket, staff_reply
+from .test_revision_media import add_photo
+from .test_uploads import png
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(settings):
+    # What is measured here is the database's answer: no Redis copy in front of it.
+    settings.TRACKING_JSON_CACHE_SECONDS = 0
+
+
+def _get(client, number: str, language: str = "fr"):
+    client.cookies["django_language"] = language
+    response = client.get(f"/api/tracking/{number}")
+    assert response.status_code == 200
+    return response
+
+
+def _stored(number: str) -> list[PublicAnswer]:
+    return list(PublicAnswer.objects.filter(item__number=number).order_by("language"))
+
+
+def test_an_answer_is_built_once_then_read_in_one_query_byte_for_byte(client, django_assert_num_queries):
+    revision = make_quoted_revision()
+    add_photo(revision, size=(40, 30))
+    number = revision.tracking.number
+    # the stored answer looked for, the lookup's one statement, the answer stored
+    with django_assert_num_queries(3):
+        built = _get(client, number).content
+    with django_assert_num_queries(1):
+        read = _get(client, number)
+    assert read.content == built
+    assert read["Content-Type"] == "application/json"
+    assert read["Cache-Control"] == "private, no-store"
+    assert len(read.json()["details"]["media"]) == 1
+    [answer] = _stored(number)
+    assert (answer.language, answer.version) == ("fr", TrackedItem.objects.get(number=number).answer_version)
+
+
+def test_each_language_has_its_own_answer(client):
+    number = make_revision().tracking.number
+    french = _get(client, number, "fr").json()
+    english = _get(client, number, "en").json()
+    assert french["status_label"] != english["status_label"]
+    assert [a.language for a in _stored(number)] == ["en", "fr"]
+    assert _get(client, number, "en").json() == english
+    assert _get(client, number, "fr").json() == french
+
+
+def test_an_unknown_number_is_still_a_404_and_counts_as_a_failed_lookup(client):
+    number = make_revision().tracking.number
+    unknown = number[:-4] + ("AAAA" if not number.endswith("AAAA") else "BBBB")
+    response = client.get(f"/api/tracking/{unknown}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert not PublicAnswer.objects.exists()
+
+
+def _status_change(revision):
+    status_transition(obj=revision, to_status="annule", note="Annulé à votre demande.")
+
+
+def _bulk_update(revision):
+    # No signal, no Python: only the database sees it.
+    Revision.objects.filter(pk=revision.pk).update(vehicle_make="Renault")
+
+
+def _raw_sql(revision):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE revisions_revision SET vehicle_make = 'Renault' WHERE id = %s", [revision.pk])
+
+
+def _photo_added(revision):
+    add_photo(revision, size=(40, 30), caption="Renault")
+
+
+def _photo_caption(revision):
+    RevisionMedia.objects.filter(revision=revision).update(caption="Renault")
+
+
+def _photo_deleted(revision):
+    RevisionMedia.objects.filter(revision=revision).delete()
+
+
+def _event_edited(revision):
+    TrackingEvent.objects.filter(item=revision.tracking).update(note="Renault", note_key="")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [_status_change, _bulk_update, _raw_sql, _photo_added, _photo_caption, _photo_deleted, _event_edited],
+    ids=lambda write: write.__name__.strip("_"),
+)
+def test_every_write_to_what_a_revision_shows_is_seen_at_once(client, write):
+    revision = make_quoted_revision()
+    add_photo(revision, size=(40, 30), caption="Avant")
+    number = revision.tracking.number
+    before = _get(client, number).content
+    assert _get(client, number).content == before  # served stored
+    write(revision)
+    assert not _stored(number)  # deleted in the writer's transaction
+    after = _get(client, number).content
+    assert after != before
+    assert after == _built(number)
+
+
+def _built(number: str) -> bytes:
+    """The answer built from the tables, the stored ones left aside."""
+    return json.dumps(_view(number).as_json(), cls=DjangoJSONEncoder).encode()
+
+
+def test_a_fleet_car_renamed_shows_on_its_rentals(client):
+    rental = make_rental()
+    other = make_rental(vehicle=rental.vehicle, start_in_days=20)
+    numbers = [rental.tracking.number, other.tracking.number]
+    for number in numbers:
+        assert _get(client, number).json()["details"]["vehicle"]["name"] != "Dacia Logan"
+    type(rental.vehicle).objects.filter(pk=rental.vehicle_id).update(name="Dacia Logan")
+    for number in numbers:
+        assert _get(client, number).json()["details"]["vehicle"]["name"] == "Dacia Logan"
+
+
+def test_a_rental_s_own_fields_and_status_show_at_once(client):
+    rental = make_rental()
+    number = rental.tracking.number
+    _get(client, number)
+    Rental.objects.filter(pk=rental.pk).update(pickup_place="Gare de Rabat")
+    assert _get(client, number).json()["details"]["pickup_place"] == "Gare de Rabat"
+    status_transition(obj=Rental.objects.get(pk=rental.pk), to_status="confirmee")
+    assert _get(client, number).json()["status"] == "confirmee"
+
+
+def test_a_ticket_s_messages_and_attachments_show_at_once(client):
+    ticket = make_ticket()
+    number = ticket.tracking.number
+    assert len(_get(client, number).json()["details"]["messages"]) == 1
+    staff_reply(ticket, "Nous regardons.")
+    assert [m["body"] for m in _get(client, number).json()["details"]["messages"]][-1] == "Nous regardons."
+    customer_reply(ticket, "Merci.")
+    assert len(_get(client, number).json()["details"]["messages"]) == 3
+    Message.objects.filter(ticket=ticket, body="Merci.").update(body="Merci beaucoup.")
+    assert _get(client, number).json()["details"]["messages"][-1]["body"] == "Merci beaucoup."
+    # an internal note changes nothing the customer sees, and is never in the answer
+    staff_reply(ticket, "Client difficile", internal=True)
+    assert "Client difficile" not in _get(client, number).content.decode()
+
+
+def test_a_ticket_s_attachment_removed_is_gone_from_its_answer(client):
+    ticket = make_ticket()
+    photo = SimpleUploadedFile("photo.png", png(), content_type="image/png")
+    message_add(ticket=ticket, body="Voici la photo", side=ticket.Side.CUSTOMER, files=[photo])
+    number = ticket.tracking.number
+    assert len(_get(client, number).json()["details"]["messages"][-1]["attachments"]) == 1
+    Attachment.objects.filter(message__ticket=ticket).delete()
+    assert _get(client, number).json()["details"]["messages"][-1]["attachments"] == []
+
+
+def test_a_stale_copy_of_the_tracking_row_saved_by_the_orm_never_moves_its_version_back(client):
+    revision = make_revision()
+    number = revision.tracking.number
+    stale = TrackedItem.objects.get(number=number)
+    _get(client, number)
+    status_transition(obj=revision, to_status="annule")
+    moved = TrackedItem.objects.get(number=number).answer_version
+    assert moved > stale.answer_version
+    stale.save()  # writes the old answer_version
+    assert TrackedItem.objects.get(number=number).answer_version > moved
+    assert _get(client, number).json()["status"] == "annule"
+
+
+def test_an_answer_that_changes_by_itself_is_not_served_past_that_moment(client, settings, django_assert_num_queries):
+    revision = make_quoted_revision()
+    number = revision.tracking.number
+    # a quote whose validity ends in a second
+    sent = timezone.now() - timedelta(days=settings.REVISION_QUOTE_VALIDITY_DAYS) + timedelta(seconds=1)
+    Revision.objects.filter(pk=revision.pk).update(quote_sent_at=sent)
+    assert _get(client, number).json()["details"]["can_decide_quote"] is True
+    [answer] = _stored(number)
+    assert answer.valid_until is not None
+    with django_assert_num_queries(1):
+        assert _get(client, number).json()["details"]["can_decide_quote"] is True
+    time.sleep(max(0.0, (answer.valid_until - timezone.now()).total_seconds()) + 0.05)
+    with django_assert_num_queries(3):  # past its moment: built again
+        assert _get(client, number).json()["details"]["can_decide_quote"] is False
+
+
+def test_answers_written_by_other_code_or_translations_are_built_again(client, monkeypatch, django_assert_num_queries):
+    number = make_revision().tracking.number
+    _get(client, number)
+    monkeypatch.setattr(answers, "FORMAT", "another")
+    answers.shape.cache_clear()
+    try:
+        with django_assert_num_queries(3):
+            _get(client, number)
+        [answer] = _stored(number)
+        assert answer.shape == answers.shape()
+    finally:
+        monkeypatch.undo()
+        answers.shape.cache_clear()
+
+
+def test_the_demo_s_sqlite_builds_every_answer(client, monkeypatch):
+    number = make_revision().tracking.number
+    monkeypatch.setattr(connection, "vendor", "sqlite-like")
+    assert _get(client, number).json()["tracking_number"] == number
+    monkeypatch.undo()
+    assert not PublicAnswer.objects.exists()
+
+
+def test_the_triggers_follow_the_registry_and_their_install_is_idempotent():
+    tables = set(answers.sources())
+    assert {"revisions_revision", "revisions_revisionmedia", "rentals_rental", "rentals_rentalvehicle"} <= tables
+    assert {"support_ticket", "support_message", "support_attachment", "tracking_trackingevent"} <= tables
+    with connection.cursor() as cursor:
+        # a table that no longer feeds any answer keeps no trigger
+        cursor.execute(
+            "CREATE TRIGGER tracking_answers AFTER INSERT ON licenses_product "
+            "FOR EACH ROW EXECUTE FUNCTION tracking_answers_item()"
+        )
+        answers.install_triggers()
+        answers.install_triggers()
+        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'tracking_answers'")
+        installed = {name for (name,) in cursor.fetchall()}
+    assert installed == tables | {"tracking_trackeditem"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_built_from_data_a_writer_is_changing_is_never_stored(client):
+    # given a revision whose answer a customer is about to ask for
+    revision = make_revision()
+    number = revision.tracking.number
+    changed, release = threading.Event(), threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            status_transition(obj=Revision.objects.get(pk=revision.pk), to_status="annule")
+            changed.set()
+            release.wait(10)
+
+    def reader():
+        changed.wait(10)
+        return _get(Client(), number).json()["status"]
+
+    # when the reader builds its answer from what was committed before the change, and
+    # the change commits while the answer is being stored
+    threading.Timer(0.5, release.set).start()
+    written, read = run_at_once(writer, reader)
+    # then the reader answered what was committed, and stored nothing: its store waited
+    # for the writer, then found the version moved
+    assert written is None
+    assert read == "en_attente"
+    assert not _stored(number)
+    assert _get(client, number).json()["status"] == "annule"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_at_once_store_one_answer_per_language(client):
+    number = make_revision().tracking.number
+    bodies = run_at_once(*[lambda: _get(Client(), number).content] * 4)
+    assert len(set(bodies)) == 1
+    assert len(_stored(number)) == 1
