@@ -115,7 +115,8 @@ def counter_for(
         limit=limit,
         period=period,
         window=window,
-        message=message or DEFAULT_MESSAGE,
+        # Not `message or ...`: the truth of lazy text translates it, at every request.
+        message=DEFAULT_MESSAGE if message is None else message,
     )
 
 

@@ -227,6 +227,16 @@ def test_answers_written_by_other_code_or_translations_are_built_again(client, m
         answers.shape.cache_clear()
 
 
+def test_a_setting_the_answers_read_changes_their_shape(settings):
+    before = answers.shape()
+    answers.shape.cache_clear()
+    try:
+        settings.REVISION_QUOTE_VALIDITY_DAYS += 1
+        assert answers.shape() != before
+    finally:
+        answers.shape.cache_clear()
+
+
 def test_the_demo_s_sqlite_builds_every_answer(client, monkeypatch):
     number = make_revision().tracking.number
     monkeypatch.setattr(connection, "vendor", "sqlite-like")

@@ -88,14 +88,22 @@ def store(*, item_id: int, version: int, language: str, body: bytes, valid_until
         logger.warning("tracking answer of item %s not stored: %s", item_id, exc)
 
 
+# The settings answers read (a quote's validity days, a rental's hold hours...): a new
+# service whose answer reads settings of its own adds their prefix here.
+SHAPE_SETTINGS = ("LANGUAGE_CODE", "LANGUAGES", "TIME_ZONE", "FORCE_SCRIPT_NAME")
+SHAPE_SETTINGS_PREFIXES = ("REVISION_", "RENTAL_", "SUPPORT_")
+
+
 @cache
 def shape() -> str:
     """A fingerprint of what writes answers: the source of tracking, core and the
-    services' apps, the compiled translations, and FORMAT."""
+    services' apps, the compiled translations, the settings they read, and FORMAT."""
     digest = hashlib.blake2b(FORMAT.encode(), digest_size=8)
     for path in _shape_files():
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
+    names = sorted(n for n in dir(settings) if n in SHAPE_SETTINGS or n.startswith(SHAPE_SETTINGS_PREFIXES))
+    digest.update(repr([(name, getattr(settings, name)) for name in names]).encode())
     return digest.hexdigest()
 
 
