@@ -12,8 +12,8 @@ A read model kept coherent by the database, not a cache with a lifetime:
   deletes their stored answers. Any update of a tracking row moves its version too
   (a trigger on the row itself), so a stale copy saved by the ORM never moves it back.
 - An answer is stored with the version its data was read at, and only while that is
-  still the item's version (the row is read FOR SHARE: a writer in flight is waited
-  for, then the version no longer matches and nothing is stored). It is served only
+  still the item's version (the row is read FOR SHARE SKIP LOCKED: while a writer holds
+  it, nothing is stored, and the reader never waits). It is served only
   while its version is the item's, its shape the running code's, and its `valid_until`
   (the service's `changes_at`: a quote's validity) is ahead.
 - `shape()` fingerprints the code and translations that write answers: after a
@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 
 from core.db import fetch_all
 
@@ -56,7 +56,7 @@ WHERE t.number = %s AND a.language = %s AND a.shape = %s AND a.version = t.answe
 _STORE = f"""
 INSERT INTO {ANSWERS} (item_id, language, version, shape, valid_until, body, built_at)
 SELECT t.id, %s, t.answer_version, %s, %s, %s, now() FROM {ITEMS} t
-WHERE t.id = %s AND t.answer_version = %s FOR SHARE OF t
+WHERE t.id = %s AND t.answer_version = %s FOR SHARE OF t SKIP LOCKED
 ON CONFLICT (item_id, language) DO UPDATE SET
   version = EXCLUDED.version, shape = EXCLUDED.shape, valid_until = EXCLUDED.valid_until,
   body = EXCLUDED.body, built_at = EXCLUDED.built_at
@@ -122,8 +122,10 @@ def _shape_files() -> list[Path]:
 
 _TOUCH = f"""
 CREATE OR REPLACE FUNCTION tracking_answers_touch(items bigint[]) RETURNS void LANGUAGE sql AS $fn$
-  WITH touched AS (
-    UPDATE {ITEMS} SET answer_version = answer_version + 1 WHERE id = ANY(items) RETURNING id
+  WITH locked AS (  -- in one order, whichever writer comes first
+    SELECT id FROM {ITEMS} WHERE id = ANY(items) ORDER BY id FOR UPDATE
+  ), touched AS (
+    UPDATE {ITEMS} t SET answer_version = t.answer_version + 1 FROM locked WHERE t.id = locked.id RETURNING t.id
   )
   DELETE FROM {ANSWERS} WHERE item_id IN (SELECT id FROM touched)
 $fn$;
@@ -133,8 +135,7 @@ BEGIN
   RETURN NEW;
 END
 $fn$;
-DROP TRIGGER IF EXISTS tracking_answers ON {ITEMS};
-CREATE TRIGGER tracking_answers BEFORE UPDATE ON {ITEMS}
+CREATE OR REPLACE TRIGGER tracking_answers BEFORE UPDATE ON {ITEMS}
   FOR EACH ROW EXECUTE FUNCTION tracking_answers_item();
 """  # noqa: S608
 
@@ -200,8 +201,7 @@ BEGIN
   RETURN NULL;
 END
 $fn$;
-DROP TRIGGER IF EXISTS tracking_answers ON "{table}";
-CREATE TRIGGER tracking_answers AFTER INSERT OR UPDATE OR DELETE ON "{table}"
+CREATE OR REPLACE TRIGGER tracking_answers AFTER INSERT OR UPDATE OR DELETE ON "{table}"
   FOR EACH ROW EXECUTE FUNCTION {function}();
 """)
     return statements
@@ -209,7 +209,9 @@ CREATE TRIGGER tracking_answers AFTER INSERT OR UPDATE OR DELETE ON "{table}"
 
 def install_triggers(*, using: str = "default") -> None:
     """(Re)create the triggers for the registered services, and drop those of tables no
-    longer listed; idempotent (run after every migrate: tracking.apps)."""
+    longer listed; idempotent (run after every migrate: tracking.apps). In one
+    transaction, each trigger replaced in place: no write, during a deploy's migrate,
+    finds a table without its trigger."""
     db = connections[using]
     if db.vendor != "postgresql":
         return
@@ -219,7 +221,7 @@ def install_triggers(*, using: str = "default") -> None:
     if missing or ITEMS not in tables or ANSWERS not in tables:  # a partial migrate: the next one installs them
         logger.warning("tracking answer triggers not installed: tables missing %s", missing)
         return
-    with db.cursor() as cursor:
+    with transaction.atomic(using=using), db.cursor() as cursor:
         cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'tracking_answers'")
         stale = {name.strip('"') for (name,) in cursor.fetchall()} - set(wanted) - {ITEMS}
         for table in sorted(stale):
