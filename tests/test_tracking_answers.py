@@ -237,6 +237,27 @@ def test_a_setting_the_answers_read_changes_their_shape(settings):
         answers.shape.cache_clear()
 
 
+def test_the_shape_does_not_depend_on_where_the_code_is_installed(tmp_path, monkeypatch):
+    import shutil
+
+    from tracking.answers import _shape_files
+
+    before = answers.shape()
+    copy = tmp_path / "elsewhere"
+    for root, path in _shape_files():
+        target = copy / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    moved = [(copy, copy / path.relative_to(root)) for root, path in _shape_files()]
+    monkeypatch.setattr(answers, "_shape_files", lambda: moved)
+    answers.shape.cache_clear()
+    try:
+        assert answers.shape() == before
+    finally:
+        monkeypatch.undo()
+        answers.shape.cache_clear()
+
+
 def test_the_demo_s_sqlite_builds_every_answer(client, monkeypatch):
     number = make_revision().tracking.number
     monkeypatch.setattr(connection, "vendor", "sqlite-like")

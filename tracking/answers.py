@@ -75,7 +75,7 @@ def read(*, number: str, language: str) -> tuple[bytes, datetime | None] | None:
     return (bytes(rows[0][0]), rows[0][1]) if rows else None
 
 
-def store(*, item_id: int, version: int, language: str, body: bytes, valid_until) -> None:
+def store(*, item_id: int, version: int, language: str, body: bytes, valid_until: datetime | None) -> None:
     """Keep an answer built from data read at `version` (see the module's docstring).
     A failure only means the next request builds it again."""
     params = [language, shape(), valid_until, body, item_id, version]
@@ -99,23 +99,26 @@ def shape() -> str:
     """A fingerprint of what writes answers: the source of tracking, core and the
     services' apps, the compiled translations, the settings they read, and FORMAT."""
     digest = hashlib.blake2b(FORMAT.encode(), digest_size=8)
-    for path in _shape_files():
-        digest.update(str(path).encode())
+    for root, path in _shape_files():
+        digest.update(str(path.relative_to(root)).encode())  # not where the code is installed
         digest.update(path.read_bytes())
     names = sorted(n for n in dir(settings) if n in SHAPE_SETTINGS or n.startswith(SHAPE_SETTINGS_PREFIXES))
     digest.update(repr([(name, getattr(settings, name)) for name in names]).encode())
     return digest.hexdigest()
 
 
-def _shape_files() -> list[Path]:
+def _shape_files() -> list[tuple[Path, Path]]:
+    """(the folder it is named from, the file), in a stable order."""
     packages = {"core", "tracking", *(service.model._meta.app_config.name for service in registry.all_services())}
     files = []
     for name in sorted(packages):
-        root = Path(importlib.import_module(name).__file__).parent
-        files += [p for p in root.rglob("*.py") if "migrations" not in p.relative_to(root).parts]
-    for locale in settings.LOCALE_PATHS:
-        files += Path(locale).rglob("*.mo")
-    return sorted(files)
+        package = Path(importlib.import_module(name).__file__).parent
+        files += [
+            (package.parent, p) for p in package.rglob("*.py") if "migrations" not in p.relative_to(package).parts
+        ]
+    for locale in map(Path, settings.LOCALE_PATHS):
+        files += [(locale, p) for p in locale.rglob("*.mo")]
+    return sorted(files, key=lambda found: found[1].relative_to(found[0]))
 
 
 # --- The triggers -------------------------------------------------------------------
