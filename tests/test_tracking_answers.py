@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rentals.models import Rental
 from revisions.models import Revision, RevisionMedia
@@ -119,12 +119,14 @@ def _event_edited(revision):
     [_status_change, _bulk_update, _raw_sql, _photo_added, _photo_caption, _photo_deleted, _event_edited],
     ids=lambda write: write.__name__.strip("_"),
 )
-def test_every_write_to_what_a_revision_shows_is_seen_at_once(client, write):
+def test_every_write_to_what_a_revision_shows_is_seen_at_once(client, write, django_assert_num_queries):
     revision = make_quoted_revision()
     add_photo(revision, size=(40, 30), caption="Avant")
     number = revision.tracking.number
     before = _get(client, number).content
-    assert _get(client, number).content == before  # served stored
+    assert _stored(number)
+    with django_assert_num_queries(1):  # served stored
+        assert _get(client, number).content == before
     write(revision)
     assert not _stored(number)  # deleted in the writer's transaction
     after = _get(client, number).content
@@ -143,6 +145,7 @@ def test_a_fleet_car_renamed_shows_on_its_rentals(client):
     numbers = [rental.tracking.number, other.tracking.number]
     for number in numbers:
         assert _get(client, number).json()["details"]["vehicle"]["name"] != "Dacia Logan"
+        assert _stored(number)
     type(rental.vehicle).objects.filter(pk=rental.vehicle_id).update(name="Dacia Logan")
     for number in numbers:
         assert _get(client, number).json()["details"]["vehicle"]["name"] == "Dacia Logan"
@@ -152,6 +155,7 @@ def test_a_rental_s_own_fields_and_status_show_at_once(client):
     rental = make_rental()
     number = rental.tracking.number
     _get(client, number)
+    assert _stored(number)
     Rental.objects.filter(pk=rental.pk).update(pickup_place="Gare de Rabat")
     assert _get(client, number).json()["details"]["pickup_place"] == "Gare de Rabat"
     status_transition(obj=Rental.objects.get(pk=rental.pk), to_status="confirmee")
@@ -162,6 +166,7 @@ def test_a_ticket_s_messages_and_attachments_show_at_once(client):
     ticket = make_ticket()
     number = ticket.tracking.number
     assert len(_get(client, number).json()["details"]["messages"]) == 1
+    assert _stored(number)
     staff_reply(ticket, "Nous regardons.")
     assert [m["body"] for m in _get(client, number).json()["details"]["messages"]][-1] == "Nous regardons."
     customer_reply(ticket, "Merci.")
@@ -179,6 +184,7 @@ def test_a_ticket_s_attachment_removed_is_gone_from_its_answer(client):
     message_add(ticket=ticket, body="Voici la photo", side=ticket.Side.CUSTOMER, files=[photo])
     number = ticket.tracking.number
     assert len(_get(client, number).json()["details"]["messages"][-1]["attachments"]) == 1
+    assert _stored(number)
     Attachment.objects.filter(message__ticket=ticket).delete()
     assert _get(client, number).json()["details"]["messages"][-1]["attachments"] == []
 
@@ -199,8 +205,9 @@ def test_a_stale_copy_of_the_tracking_row_saved_by_the_orm_never_moves_its_versi
 def test_an_answer_that_changes_by_itself_is_not_served_past_that_moment(client, settings, django_assert_num_queries):
     revision = make_quoted_revision()
     number = revision.tracking.number
-    # a quote whose validity ends in a second
-    sent = timezone.now() - timedelta(days=settings.REVISION_QUOTE_VALIDITY_DAYS) + timedelta(seconds=1)
+    answers.shape()  # computed once per process: not inside the window below
+    # a quote whose validity ends in two seconds
+    sent = timezone.now() - timedelta(days=settings.REVISION_QUOTE_VALIDITY_DAYS) + timedelta(seconds=2)
     Revision.objects.filter(pk=revision.pk).update(quote_sent_at=sent)
     assert _get(client, number).json()["details"]["can_decide_quote"] is True
     [answer] = _stored(number)
@@ -212,7 +219,7 @@ def test_an_answer_that_changes_by_itself_is_not_served_past_that_moment(client,
         assert _get(client, number).json()["details"]["can_decide_quote"] is False
 
 
-def test_answers_written_by_other_code_or_translations_are_built_again(client, monkeypatch, django_assert_num_queries):
+def test_answers_of_another_format_are_built_again(client, monkeypatch, django_assert_num_queries):
     number = make_revision().tracking.number
     _get(client, number)
     monkeypatch.setattr(answers, "FORMAT", "another")
@@ -225,6 +232,53 @@ def test_answers_written_by_other_code_or_translations_are_built_again(client, m
     finally:
         monkeypatch.undo()
         answers.shape.cache_clear()
+
+
+def test_a_changed_source_file_or_catalogue_changes_the_shape(tmp_path, monkeypatch):
+    from tracking.answers import _shape_files
+
+    catalogue = tmp_path / "en" / "LC_MESSAGES" / "django.mo"
+    catalogue.parent.mkdir(parents=True)
+    catalogue.write_bytes(b"first")
+    files = [*_shape_files(), (tmp_path, catalogue)]
+    monkeypatch.setattr(answers, "_shape_files", lambda: files)
+    answers.shape.cache_clear()
+    try:
+        first = answers.shape()
+        catalogue.write_bytes(b"second")
+        answers.shape.cache_clear()
+        assert answers.shape() != first
+    finally:
+        monkeypatch.undo()
+        answers.shape.cache_clear()
+
+
+def test_the_shape_is_the_same_whatever_the_language_of_its_first_reader():
+    shapes = set()
+    for language in ("en", "fr"):
+        answers.shape.cache_clear()
+        with translation.override(language):
+            shapes.add(answers.shape())
+    answers.shape.cache_clear()
+    assert len(shapes) == 1
+
+
+def test_an_answer_built_before_a_committed_change_is_not_stored():
+    revision = make_revision()
+    number = revision.tracking.number
+    view = _view(number)  # read before the change
+    body = json.dumps(view.as_json(), cls=DjangoJSONEncoder).encode()
+    status_transition(obj=revision, to_status="annule")
+    item = view.obj.tracking
+    answers.store(item_id=item.pk, version=item.answer_version, language="fr", body=body, valid_until=None)
+    assert not _stored(number)
+
+
+def test_an_answer_already_past_its_moment_is_not_stored():
+    revision = make_revision()
+    item = revision.tracking
+    answers.store(item_id=item.pk, version=item.answer_version, language="fr", body=b"{}", valid_until=timezone.now())
+    assert not _stored(item.number)
 
 
 def test_a_setting_the_answers_read_changes_their_shape(settings):
@@ -283,6 +337,26 @@ def test_the_triggers_follow_the_registry_and_their_install_is_idempotent():
     assert installed == tables | {"tracking_trackeditem"}
 
 
+def _installed_triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'tracking_answers'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_without_the_answers_table_no_trigger_is_left_to_break_writes(monkeypatch):
+    # as after a migration rolled back (tracking 0005's reverse drops them too)
+    real = connection.introspection.table_names
+    monkeypatch.setattr(
+        connection.introspection, "table_names", lambda *a, **k: [t for t in real(*a, **k) if t != answers.ANSWERS]
+    )
+    answers.install_triggers()
+    assert not _installed_triggers()
+    make_revision()  # writes still work
+    monkeypatch.undo()
+    answers.install_triggers()
+    assert _installed_triggers() == set(answers.sources()) | {"tracking_trackeditem"}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_built_from_data_a_writer_is_changing_is_never_stored_and_never_waits(client):
     # given a revision whose answer a customer is about to ask for
@@ -310,6 +384,35 @@ def test_an_answer_built_from_data_a_writer_is_changing_is_never_stored_and_neve
     assert (read, writer_done) == ("en_attente", False)
     assert not _stored(number)
     assert _get(client, number).json()["status"] == "annule"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rental_moved_to_a_car_being_renamed_never_keeps_the_old_name():
+    # given a car being renamed in a transaction still open, and a rental of another car
+    car = make_rental().vehicle
+    moved = make_rental(start_in_days=60)
+    number = moved.tracking.number
+    renamed, release = threading.Event(), threading.Event()
+
+    def rename():
+        with transaction.atomic():
+            type(car).objects.filter(pk=car.pk).update(name="Dacia Logan")
+            renamed.set()
+            release.wait(10)
+
+    def move_then_read():
+        # when the rental is moved to that car, and its answer read and stored at once
+        renamed.wait(10)
+        Rental.objects.filter(pk=moved.pk).update(vehicle=car)
+        return _get(Client(), number).json()["details"]["vehicle"]["name"]
+
+    threading.Timer(1.5, release.set).start()
+    done, name = run_at_once(rename, move_then_read)
+    # then the move waited for the new name (the car's row is locked FOR SHARE by the
+    # rental's trigger), and no answer keeps the old one
+    assert done is None
+    assert name == "Dacia Logan"
+    assert _get(Client(), number).json()["details"]["vehicle"]["name"] == "Dacia Logan"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,12 +27,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone, translation
 
 from core.db import fetch_all
 
@@ -78,6 +80,8 @@ def read(*, number: str, language: str) -> tuple[bytes, datetime | None] | None:
 def store(*, item_id: int, version: int, language: str, body: bytes, valid_until: datetime | None) -> None:
     """Keep an answer built from data read at `version` (see the module's docstring).
     A failure only means the next request builds it again."""
+    if valid_until is not None and valid_until <= timezone.now():
+        return  # past already (a hold run out, its expiry not written yet): never served
     params = [language, shape(), valid_until, body, item_id, version]
     try:
         with connection.cursor() as cursor:
@@ -97,13 +101,15 @@ SHAPE_SETTINGS_PREFIXES = ("REVISION_", "RENTAL_", "SUPPORT_")
 @cache
 def shape() -> str:
     """A fingerprint of what writes answers: the source of tracking, core and the
-    services' apps, the compiled translations, the settings they read, and FORMAT."""
+    services' apps, the URL configuration, the compiled translations, the settings they
+    read, and FORMAT."""
     digest = hashlib.blake2b(FORMAT.encode(), digest_size=8)
     for root, path in _shape_files():
         digest.update(str(path.relative_to(root)).encode())  # not where the code is installed
         digest.update(path.read_bytes())
     names = sorted(n for n in dir(settings) if n in SHAPE_SETTINGS or n.startswith(SHAPE_SETTINGS_PREFIXES))
-    digest.update(repr([(name, getattr(settings, name)) for name in names]).encode())
+    with translation.override(None):  # lazy text (the languages' names) as written, whoever asks first
+        digest.update(repr([(name, getattr(settings, name)) for name in names]).encode())
     return digest.hexdigest()
 
 
@@ -118,6 +124,10 @@ def _shape_files() -> list[tuple[Path, Path]]:
         ]
     for locale in map(Path, settings.LOCALE_PATHS):
         files += [(locale, p) for p in locale.rglob("*.mo")]
+    # The URLs the answers link to (a photo, an attachment) are mounted there.
+    for name in {settings.ROOT_URLCONF, "config.urls"}:
+        path = Path(importlib.import_module(name).__file__)
+        files.append((path.parent.parent, path))
     return sorted(files, key=lambda found: found[1].relative_to(found[0]))
 
 
@@ -125,8 +135,8 @@ def _shape_files() -> list[tuple[Path, Path]]:
 
 _TOUCH = f"""
 CREATE OR REPLACE FUNCTION tracking_answers_touch(items bigint[]) RETURNS void LANGUAGE sql AS $fn$
-  WITH locked AS (  -- in one order, whichever writer comes first
-    SELECT id FROM {ITEMS} WHERE id = ANY(items) ORDER BY id FOR UPDATE
+  WITH locked AS (  -- in one order, whichever writer comes first; FK checks still pass
+    SELECT id FROM {ITEMS} WHERE id = ANY(items) ORDER BY id FOR NO KEY UPDATE
   ), touched AS (
     UPDATE {ITEMS} t SET answer_version = t.answer_version + 1 FROM locked WHERE t.id = locked.id RETURNING t.id
   )
@@ -138,20 +148,31 @@ BEGIN
   RETURN NEW;
 END
 $fn$;
-CREATE OR REPLACE TRIGGER tracking_answers BEFORE UPDATE ON {ITEMS}
-  FOR EACH ROW EXECUTE FUNCTION tracking_answers_item();
 """  # noqa: S608
+_ITEM_FUNCTION = "tracking_answers_item"
 
 _SENTINEL = -7_340_019
 
 
-def sources() -> dict[str, list[str]]:
-    """table -> the SELECTs giving the tracking item ids that one of its rows (written
-    `{row}`, OLD or NEW in the trigger) shows in, for every registered service."""
-    found: dict[str, set[str]] = {}
+@dataclass
+class Source:
+    """What a table's trigger does: the SELECTs giving the tracking items one of its rows
+    (`{row}`: OLD or NEW) shows in, and the parent rows a new or changed row is read with
+    (a rental's car), locked FOR SHARE first: a car renamed by a transaction still open
+    is then waited for, instead of missing a rental that points at it meanwhile."""
 
-    def add(model, sql: str) -> None:
-        found.setdefault(model._meta.db_table, set()).add(sql)
+    selects: set[str] = field(default_factory=set)
+    locks: set[str] = field(default_factory=set)
+
+
+def sources() -> dict[str, Source]:
+    """table -> its Source, for every registered service."""
+    found: dict[str, Source] = {}
+
+    def add(model, sql: str) -> Source:
+        source = found.setdefault(model._meta.db_table, Source())
+        source.selects.add(sql)
+        return source
 
     def through(service, model, column: str, lookup: str) -> None:
         # The service's rows matching the column's value, compiled by the ORM.
@@ -164,71 +185,118 @@ def sources() -> dict[str, list[str]]:
     add(TrackingEvent, '(SELECT {row}."item_id")')
     for service in registry.all_services():
         meta = service.model._meta
-        add(service.model, f'(SELECT {{row}}."{meta.get_field("tracking").column}")')
+        own = add(service.model, f'(SELECT {{row}}."{meta.get_field("tracking").column}")')
         for path in service.select_related:
+            fields = []
             model = service.model
             for part in path.split("__"):
-                model = model._meta.get_field(part).related_model
-            if model is not TrackedItem:  # a number never changes
-                through(service, model, model._meta.pk.column, path)
+                fields.append(model._meta.get_field(part))
+                model = fields[-1].related_model
+            if model is TrackedItem:  # a number never changes
+                continue
+            through(service, model, model._meta.pk.column, path)
+            first = fields[0]
+            if len(fields) == 1:  # a deeper path's parents are not locked: none is declared
+                parent = first.related_model._meta
+                own.locks.add(
+                    f'PERFORM 1 FROM "{parent.db_table}" WHERE "{first.target_field.column}" = NEW."{first.column}" '
+                    "FOR SHARE;"
+                )
         for name in service.prefetch:
             rel = meta.get_field(name)
             through(service, rel.related_model, rel.field.column, "pk")
         for model, attname, lookup in service.answer_sources:
             column = next(f.column for f in model._meta.concrete_fields if f.attname == attname)
             through(service, model, column, lookup)
-    return {table: sorted(selects) for table, selects in sorted(found.items())}
+    return dict(sorted(found.items()))
 
 
 def _function_name(table: str) -> str:
     return f"tracking_answers__{table}"[:63]
 
 
-def trigger_sql() -> list[str]:
-    statements = [_TOUCH]
-    for table, selects in sources().items():
+def _function_sql(table: str, source: Source) -> str:
+    def items(*rows: str) -> str:
+        return " UNION ".join(select.replace("{row}", row) for row in rows for select in sorted(source.selects))
 
-        def items(row: str, selects=selects) -> str:
-            return " UNION ".join(select.replace("{row}", row) for select in selects)
-
-        function = _function_name(table)
-        statements.append(f"""
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    locks = "\n    ".join(sorted(source.locks))
+    return f"""
+CREATE OR REPLACE FUNCTION {_function_name(table)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM tracking_answers_touch(ARRAY({items("OLD")})::bigint[]);
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
+  IF TG_OP = 'INSERT' THEN
+    {locks}
     PERFORM tracking_answers_touch(ARRAY({items("NEW")})::bigint[]);
+  ELSIF TG_OP = 'UPDATE' THEN
+    {locks}
+    PERFORM tracking_answers_touch(ARRAY({items("OLD", "NEW")})::bigint[]);
+  ELSE
+    PERFORM tracking_answers_touch(ARRAY({items("OLD")})::bigint[]);
   END IF;
   RETURN NULL;
 END
-$fn$;
-CREATE OR REPLACE TRIGGER tracking_answers AFTER INSERT OR UPDATE OR DELETE ON "{table}"
-  FOR EACH ROW EXECUTE FUNCTION {function}();
-""")
-    return statements
+$fn$;"""
+
+
+def _trigger_sql(table: str) -> str:
+    if table == ITEMS:
+        return (
+            f"CREATE OR REPLACE TRIGGER tracking_answers BEFORE UPDATE ON {ITEMS} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_ITEM_FUNCTION}()"
+        )
+    return (
+        f'CREATE OR REPLACE TRIGGER tracking_answers AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {_function_name(table)}()"
+    )
+
+
+_INSTALLED = """
+SELECT t.tgrelid::regclass::text, c.relname, n.nspname = current_schema(), p.proname
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE t.tgname = 'tracking_answers'
+"""
+
+# A deploy's migrate waits this long at most for a table whose trigger it must create (an
+# open transaction writing to it), then fails, to be run again: writes never queue long.
+LOCK_TIMEOUT = "10s"
 
 
 def install_triggers(*, using: str = "default") -> None:
-    """(Re)create the triggers for the registered services, and drop those of tables no
-    longer listed; idempotent (run after every migrate: tracking.apps). In one
-    transaction, each trigger replaced in place: no write, during a deploy's migrate,
-    finds a table without its trigger."""
+    """Make the triggers those of the registered services; idempotent (run after every
+    migrate: tracking.apps). In one transaction: the functions are replaced first (no
+    table lock), a trigger is created only where it is missing or calls another
+    function, each in place (no write ever finds a table without one), and a trigger
+    left on a table no longer listed is dropped. Without the answers table or the
+    version column (a migration rolled back), every trigger is dropped: writes would
+    fail on them."""
     db = connections[using]
     if db.vendor != "postgresql":
         return
     tables = set(db.introspection.table_names())
     wanted = sources()
-    missing = sorted(set(wanted) - tables)
-    if missing or ITEMS not in tables or ANSWERS not in tables:  # a partial migrate: the next one installs them
-        logger.warning("tracking answer triggers not installed: tables missing %s", missing)
-        return
     with transaction.atomic(using=using), db.cursor() as cursor:
-        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'tracking_answers'")
-        stale = {name.strip('"') for (name,) in cursor.fetchall()} - set(wanted) - {ITEMS}
-        for table in sorted(stale):
-            cursor.execute(f'DROP TRIGGER IF EXISTS tracking_answers ON "{table}"')
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_function_name(table)}()")
-        for statement in trigger_sql():
-            cursor.execute(statement)
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        cursor.execute(_INSTALLED)
+        installed = {}
+        for qualified, name, here, function in cursor.fetchall():
+            if here and (name in wanted or name == ITEMS):
+                installed[name] = function
+            else:
+                cursor.execute(f"DROP TRIGGER tracking_answers ON {qualified}")
+        ready = ITEMS in tables and ANSWERS in tables and set(wanted) <= tables
+        if ready:
+            columns = {c.name for c in db.introspection.get_table_description(cursor, ITEMS)}
+            ready = "answer_version" in columns
+        if not ready:
+            for name in installed:
+                cursor.execute(f'DROP TRIGGER tracking_answers ON "{name}"')
+            if installed:
+                logger.warning("tracking answer triggers dropped: their tables or columns are missing")
+            return
+        cursor.execute(_TOUCH)
+        for table, source in wanted.items():
+            cursor.execute(_function_sql(table, source))
+        for table in [*wanted, ITEMS]:
+            function = _ITEM_FUNCTION if table == ITEMS else _function_name(table)
+            if installed.get(table) != function:
+                cursor.execute(_trigger_sql(table))

@@ -18,7 +18,7 @@ class TrackedItem(models.Model):
     # Moved forward by PostgreSQL itself at every change of what the public answer shows
     # (triggers installed by tracking.answers): a stored answer is served only while it
     # carries the current version.
-    answer_version = models.BigIntegerField(default=0, editable=False)
+    answer_version = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("numéro de suivi")
