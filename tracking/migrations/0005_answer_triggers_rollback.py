@@ -7,7 +7,7 @@ DO $$
 DECLARE found record;
 BEGIN
   FOR found IN SELECT tgrelid::regclass AS rel FROM pg_trigger WHERE tgname = 'tracking_answers' LOOP
-    EXECUTE format('DROP TRIGGER tracking_answers ON %s', found.rel);
+    EXECUTE 'DROP TRIGGER tracking_answers ON ' || found.rel::text;
   END LOOP;
 END $$;
 """
