@@ -165,8 +165,26 @@ class Source:
     locks: set[str] = field(default_factory=set)
 
 
-def sources() -> dict[str, Source]:
-    """table -> its Source, for every registered service."""
+def _path_fields(model, path: str) -> list:
+    """The foreign keys a select_related path follows from `model`, in order."""
+    fields = []
+    for part in path.split("__"):
+        fields.append(model._meta.get_field(part))
+        model = fields[-1].related_model
+    return fields
+
+
+def _service_tables(service) -> set[str]:
+    """The tables a service's answer reads, beyond the history."""
+    models_read = [service.model, *(service.model._meta.get_field(name).related_model for name in service.prefetch)]
+    models_read += [_path_fields(service.model, path)[-1].related_model for path in service.select_related]
+    models_read += [model for model, _column, _lookup in service.answer_sources]
+    return {model._meta.db_table for model in models_read}
+
+
+def sources(*, present: set[str] | None = None) -> dict[str, Source]:
+    """table -> its Source, for every registered service (only those whose tables are all
+    `present`, when given: a trigger must not read a table that is not there)."""
     found: dict[str, Source] = {}
 
     def add(model, sql: str) -> Source:
@@ -184,14 +202,14 @@ def sources() -> dict[str, Source]:
 
     add(TrackingEvent, '(SELECT {row}."item_id")')
     for service in registry.all_services():
+        if present is not None and not _service_tables(service) <= present:
+            logger.warning("tracking answer triggers: %s left out, its tables are missing", service.prefix)
+            continue
         meta = service.model._meta
         own = add(service.model, f'(SELECT {{row}}."{meta.get_field("tracking").column}")')
         for path in service.select_related:
-            fields = []
-            model = service.model
-            for part in path.split("__"):
-                fields.append(model._meta.get_field(part))
-                model = fields[-1].related_model
+            fields = _path_fields(service.model, path)
+            model = fields[-1].related_model
             if model is TrackedItem:  # a number never changes
                 continue
             through(service, model, model._meta.pk.column, path)
@@ -266,14 +284,15 @@ def install_triggers(*, using: str = "default") -> None:
     migrate: tracking.apps). In one transaction: the functions are replaced first (no
     table lock), a trigger is created only where it is missing or calls another
     function, each in place (no write ever finds a table without one), and a trigger
-    left on a table no longer listed is dropped. Without the answers table or the
-    version column (a migration rolled back), every trigger is dropped: writes would
-    fail on them."""
+    left on a table no longer listed is dropped. A service whose tables are not there
+    (its app migrated back) gets none, the others keep theirs; without the answers table
+    or the version column (tracking migrated back), every trigger is dropped: writes
+    would fail on them."""
     db = connections[using]
     if db.vendor != "postgresql":
         return
     tables = set(db.introspection.table_names())
-    wanted = sources()
+    wanted = sources(present=tables)
     with transaction.atomic(using=using), db.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         cursor.execute(_INSTALLED)
@@ -283,7 +302,7 @@ def install_triggers(*, using: str = "default") -> None:
                 installed[name] = function
             else:
                 cursor.execute(f"DROP TRIGGER tracking_answers ON {qualified}")
-        ready = ITEMS in tables and ANSWERS in tables and set(wanted) <= tables
+        ready = ITEMS in tables and ANSWERS in tables
         if ready:
             columns = {c.name for c in db.introspection.get_table_description(cursor, ITEMS)}
             ready = "answer_version" in columns

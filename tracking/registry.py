@@ -88,10 +88,9 @@ class TrackedService:
     # items_for_email, "Mes demandes"). Empty: the service is not listed there.
     customer_email_field: str = ""
 
-    def status_label(self, status: str, language: str | None = None) -> str:
-        """A status's label in `language` (default: the active one)."""
-        labels = self.status_labels(language)
-        return labels.get(status, status)
+    def status_label(self, status: str) -> str:
+        """A status's label in the active language."""
+        return self.status_labels().get(status, status)
 
     def status_labels(self, language: str | None = None) -> dict[str, str]:
         """status -> label in `language` (default: the active one), translated once per
